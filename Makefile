@@ -1,0 +1,36 @@
+# The README's two commands: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test setup browser translations lint bench clean
+
+setup: $(VENV)/.installed browser translations
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+browser:
+	@bash scripts/ensure_browser.sh
+
+translations: $(VENV)/.installed
+	@$(VENV)/bin/pybabel compile -d sandbox/translations -D messages 2>&1 | grep -v "^compiling" || true
+
+run: setup
+	$(PY) -m sandbox init-db --demo
+	$(PY) app.py
+
+test: setup
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench: setup
+	$(PY) benchmarks/world_reset.py
+	$(PY) benchmarks/grade.py
+
+clean:
+	rm -rf instance .pytest_cache

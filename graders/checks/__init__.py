@@ -1,0 +1,65 @@
+"""Registry of rubric checks by (kind, name); scenario folders may add their own in checks.py."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHECKS: dict[tuple[str, str], Callable[..., CheckResult]] = {}
+
+
+@dataclass
+class CheckResult:
+    """What a check found: the fraction of the item's points earned, why, and the evidence."""
+
+    fraction: float
+    feedback: str
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def passed(cls, feedback: str, *evidence: dict[str, Any]) -> CheckResult:
+        return cls(1.0, feedback, list(evidence))
+
+    @classmethod
+    def failed(cls, feedback: str, *evidence: dict[str, Any]) -> CheckResult:
+        return cls(0.0, feedback, list(evidence))
+
+
+def check(kind: str, name: str) -> Callable:
+    """Register a function as the check `name` of `kind`."""
+
+    def register(fn: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
+        CHECKS[(kind, name)] = fn
+        return fn
+
+    return register
+
+
+def load_builtin() -> None:
+    """Import the built-in check modules (they register themselves)."""
+    for module in ("state", "events", "answers", "ui"):
+        importlib.import_module(f"graders.checks.{module}")
+
+
+def load_scenario_checks(folder: Path) -> None:
+    """Import a scenario's own checks.py, if it has one."""
+    path = Path(folder) / "checks.py"
+    if path.exists():
+        spec = importlib.util.spec_from_file_location(f"scenario_checks_{Path(folder).name.replace('-', '_')}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+
+
+def known_checks() -> set[tuple[str, str]]:
+    """Every registered (kind, name)."""
+    load_builtin()
+    return set(CHECKS)
+
+
+def text_evidence(label: str, value: Any) -> dict[str, Any]:
+    """A piece of textual evidence."""
+    return {"type": "text", "label": label, "value": value}

@@ -1,0 +1,124 @@
+"""Drive attempts end to end without a person: new attempt, solve in Chromium, submit, grade.
+
+Used by `scenarios verify`, the benchmarks and the tests. A solution is a Python file with
+`solve(page, ctx)`; partial solutions also declare `EXPECTED_SCORE`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import select
+
+from graders.browser import GradingBrowser
+from graders.runner import grade_attempt
+from sandbox.control import attempts as attempt_service
+from sandbox.control import signed_login
+from sandbox.control.models import Attempt, GradeRun, Staff, StaffRole
+from sandbox.control.people import create_staff
+
+HARNESS_USER = "harness"
+
+
+@dataclass
+class SolveContext:
+    """What a solution knows: the attempt's parameters and identities, and where the sandbox is."""
+
+    params: dict[str, Any]
+    identities: list[dict[str, Any]]
+    base_url: str
+
+    @property
+    def buyer(self) -> dict[str, Any]:
+        """The buyer identity (bank card and passwords)."""
+        return next(i for i in self.identities if i["role"] == "buyer")
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a sandbox path."""
+        return self.base_url + path
+
+
+def load_solution(path: Path) -> ModuleType:
+    """Import a solution file."""
+    spec = importlib.util.spec_from_file_location(f"solution_{path.parent.parent.name}_{path.stem}".replace("-", "_"), path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Harness:
+    """One Chromium and one loopback server for a batch of attempts."""
+
+    def __init__(self, app: Any) -> None:
+        app.config["ALLOW_SIGNED_CANDIDATE_LOGIN"] = True
+        self.app = app
+        self.rt = app.extensions["sandbox"]
+        self.browser = GradingBrowser(app, app.config.get("CHROMIUM", ""))
+
+    def close(self) -> None:
+        """Stop the browser and the server."""
+        self.browser.close()
+
+    def _staff(self, db: Any) -> Staff:
+        staff = db.scalars(select(Staff).where(Staff.username == HARNESS_USER)).first()
+        return staff or create_staff(db, HARNESS_USER, "自动验证", StaffRole.TRAINEE, "harness-not-for-login-" + "x" * 8)
+
+    def new_attempt(self, scenario_id: str, seed: int) -> Attempt:
+        """A practice attempt with a chosen seed, owned by the harness user."""
+        db = self.rt.control.session()
+        try:
+            scenario = self.rt.scenarios.get(scenario_id)
+            return attempt_service.start_attempt(self.rt, db, scenario, staff=self._staff(db), mode="practice", seed=seed)
+        finally:
+            db.close()
+
+    def login_path(self, attempt: Attempt, next_path: str = "/exam/") -> str:
+        """A signed login acting as the attempt's owner."""
+        token = signed_login.issue(self.app.config["SECRET_KEY"], attempt.id, "candidate")
+        return f"/signed-login/{token}?next={next_path}"
+
+    def solve(self, attempt: Attempt, solution: Path, trace: Path | None = None) -> None:
+        """Run `solve(page, ctx)` from a solution file in a fresh browser context."""
+        module = load_solution(solution)
+        context = self.browser.browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(10_000)
+        if trace:
+            context.tracing.start(screenshots=True, snapshots=True)
+        try:
+            page = context.new_page()
+            base = self.browser.server.base_url
+            page.goto(base + self.login_path(attempt))
+            try:
+                module.solve(page, SolveContext(attempt.params, attempt.identities, base))
+            except Exception:
+                # Leave the page as the solution last saw it, for whoever debugs the scenario.
+                shot = Path(self.rt.config["DATA_DIR"]) / "failures" / f"{attempt.key}-{solution.stem}.png"
+                shot.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(shot), full_page=True)
+                self.last_failure = shot
+                raise
+        finally:
+            if trace:
+                context.tracing.stop(path=str(trace))
+            context.close()
+
+    def submit(self, attempt: Attempt) -> None:
+        """Submit without queueing (the harness grades itself)."""
+        db = self.rt.control.session()
+        try:
+            attempt_service.submit(self.rt, db, db.get(Attempt, attempt.id), "candidate", enqueue=False)
+        finally:
+            db.close()
+
+    def grade(self, attempt: Attempt) -> GradeRun:
+        """Grade now with the harness's browser."""
+        return grade_attempt(self.rt, attempt.id, "harness", self.browser)
+
+
+def expected_score(module: ModuleType, scenario: Any) -> float:
+    """The score a solution file declares (full marks for the reference solution)."""
+    return float(getattr(module, "EXPECTED_SCORE", scenario.max_points))

@@ -1,0 +1,100 @@
+"""Grade one attempt: snapshot its world, run the rubric, store results, evidence and trace."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from graders.browser import GradingBrowser
+from graders.context import GradeContext
+from graders.engine import GRADER_VERSION, run_rubric
+from graders.results import results_document
+from sandbox.control import signed_login
+from sandbox.control.models import Attempt, AttemptStatus, GradeRun, ItemResult
+from sandbox.worlds.store import canonical_hash, open_world
+
+
+def run_dir(rt: Any, run_id: int) -> Path:
+    """Folder holding one grading run's JSON, evidence and trace."""
+    return Path(rt.config["DATA_DIR"]) / "grading" / f"run-{run_id}"
+
+
+def evidence_file(run: GradeRun, name: str) -> Path | None:
+    """The evidence file `name` of a run, or None (never a path outside the run's folder)."""
+    if not run.result_path:
+        return None
+    folder = (Path(run.result_path).parent / "evidence").resolve()
+    path = (folder / name).resolve()
+    return path if path.parent == folder and path.is_file() else None
+
+
+def grade_attempt(rt: Any, attempt_id: int, triggered_by: str, browser: GradingBrowser | None = None) -> GradeRun:
+    """Grade the attempt now and return the stored run (UI checks need `browser`)."""
+    db = rt.control.session()
+    try:
+        attempt = db.get(Attempt, attempt_id)
+        scenario = rt.scenarios.get(attempt.scenario_id)
+        run = GradeRun(attempt_id=attempt.id, started_at=datetime.now(), triggered_by=triggered_by,
+                       grader_version=GRADER_VERSION)
+        db.add(run)
+        db.commit()
+        started = time.perf_counter()
+        folder = run_dir(rt, run.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        snapshot = rt.store.snapshot(Path(attempt.world_path), f"{attempt.key}-run{run.id}")
+        frozen = attempt.submitted_real if attempt.status != AttemptStatus.ACTIVE else time.time()
+        world = open_world(snapshot, read_only=True, frozen_real=frozen, actor="grader")
+        ctx = GradeContext(scenario, attempt.params, dict(attempt.answers or {}), attempt.identities, world, folder / "evidence")
+
+        def login_url() -> str:
+            token = signed_login.issue(rt.config["SECRET_KEY"], attempt.id, "buyer", world=str(snapshot),
+                                       frozen_real=frozen, identities={"customer": ctx.facts.get("customer_id")})
+            return f"/signed-login/{token}?next=/shop/"
+
+        trace = None
+        try:
+            if browser is not None:
+                ctx.ui = browser.session(login_url, folder / "trace.zip")
+            outcomes = run_rubric(ctx)
+        finally:
+            if ctx.ui is not None:
+                trace = ctx.ui.close()
+            world.close()
+        run.world_hash = canonical_hash(snapshot)
+        run.trace_path = str(trace) if trace else None
+        run.score = round(sum(o.points for o in outcomes), 2)
+        run.max_score = round(sum(o.max_points for o in outcomes), 2)
+        run.items = [
+            ItemResult(position=i, item_id=o.id, title=o.title, points=o.points, max_points=o.max_points,
+                       status=o.status, feedback=o.feedback, evidence=o.evidence)
+            for i, o in enumerate(outcomes)
+        ]
+        doc = results_document(outcomes, {
+            "execution_time": round(time.perf_counter() - started, 3),
+            "attempt": attempt.key, "scenario": scenario.id, "scenario_version": scenario.version,
+            "params": attempt.params, "seed": attempt.seed, "grader_version": GRADER_VERSION,
+            "world_hash": run.world_hash, "trace": "trace.zip" if trace else None,
+            "graded_at": datetime.now().isoformat(timespec="seconds"),
+        })
+        result_path = folder / "results.json"
+        result_path.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+        run.result_path = str(result_path)
+        run.status = "done"
+        run.finished_at = datetime.now()
+        attempt.score, attempt.max_score = run.score, run.max_score
+        if attempt.status == AttemptStatus.SUBMITTED:
+            attempt.status = AttemptStatus.GRADED
+        db.commit()
+        return run
+    except Exception as exc:
+        db.rollback()
+        if "run" in locals() and run.id:
+            failed = db.get(GradeRun, run.id)
+            failed.status, failed.error, failed.finished_at = "error", f"{exc.__class__.__name__}: {exc}", datetime.now()
+            db.commit()
+        raise
+    finally:
+        db.close()

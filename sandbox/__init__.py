@@ -1,0 +1,78 @@
+"""EC Practical Sandbox (电子商务师实操考试沙箱): the Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from sandbox import config as config_module
+from sandbox.runtime import Runtime
+
+csrf = CSRFProtect()
+babel = Babel()
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+
+
+def select_locale() -> str:
+    """The language chosen with the switch; Chinese by default."""
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "zh_CN"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, request recording."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_mapping(config_module.from_env())
+    if test_config:
+        app.config.update(test_config)
+    for key in ("INSTANCE_DIR", "DATA_DIR"):
+        app.config[key].mkdir(parents=True, exist_ok=True)
+
+    rt = Runtime(app.config)
+    rt.app = app
+    rt.control.create_all()
+    app.extensions["sandbox"] = rt
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from sandbox import filters, npc_actions  # noqa: F401  (registers NPC actions)
+    from sandbox.bank.views import bp as bank_bp
+    from sandbox.exam.views import bp as exam_bp
+    from sandbox.examiner.views import bp as examiner_bp
+    from sandbox.orders.views import bp as orders_bp
+    from sandbox.practice.views import bp as practice_bp
+    from sandbox.storefront.views import bp as storefront_bp
+    from sandbox.worlds import binding
+
+    filters.init_app(app)
+    binding.init_app(app)
+    for bp in (exam_bp, storefront_bp, orders_bp, bank_bp, examiner_bp, practice_bp):
+        app.register_blueprint(bp)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):  # noqa: ANN202
+        from flask_babel import gettext
+
+        g.outcome = "csrf"
+        return render_template("error.html", message=gettext("页面已过期或表单来源无效，请刷新后重试")), 400
+
+    @app.errorhandler(404)
+    def not_found(exc):  # noqa: ANN001, ANN202
+        from flask_babel import gettext
+
+        return render_template("error.html", message=gettext("页面不存在")), 404
+
+    @app.get("/lang/<code>")
+    def set_language(code: str):  # noqa: ANN202
+        from flask import redirect
+
+        if code in LANGUAGES:
+            session["lang"] = code
+        target = request.referrer or "/"
+        return redirect(target if target.startswith(request.host_url) or target.startswith("/") else "/")
+
+    return app

@@ -1,0 +1,41 @@
+"""Settings read from SANDBOX_* environment variables; secrets live in the instance folder."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance: Path) -> str:
+    """Return the instance's secret key, creating it on first use (never committed)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_env(instance: Path | None = None) -> dict:
+    """Build the default configuration mapping from the environment."""
+    instance = Path(os.environ.get("SANDBOX_INSTANCE", instance or ROOT / "instance")).resolve()
+    data = Path(os.environ.get("SANDBOX_DATA", instance / "data"))
+    return {
+        "INSTANCE_DIR": instance,
+        "DATA_DIR": data,
+        "SECRET_KEY": os.environ.get("SANDBOX_SECRET_KEY") or _secret_key(instance),
+        "CONTROL_DB_URL": os.environ.get("SANDBOX_CONTROL_DB", f"sqlite:///{data / 'control.sqlite'}"),
+        "SCENARIOS_DIR": Path(os.environ.get("SANDBOX_SCENARIOS", ROOT / "scenarios")),
+        "CHROMIUM": os.environ.get("SANDBOX_CHROMIUM", ""),
+        "HOST": os.environ.get("SANDBOX_HOST", "127.0.0.1"),
+        "PORT": int(os.environ.get("SANDBOX_PORT", "5000")),
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }

@@ -1,0 +1,156 @@
+"""Attempt lifecycle: seed, world preparation, deadline, answers, submit, practice reset."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandbox.control.models import ActionLog, Attempt, AttemptStatus, Candidate, Staff
+from sandbox.errors import N_, DomainError, Forbidden
+from sandbox.scenarios.loader import Scenario
+from sandbox.scenarios.params import draw_params
+from sandbox.worlds.store import open_world
+from seed_data.generate import build_world
+from seed_data.overlay import apply_overlay, make_identities
+
+MAX_ANSWER_LENGTH = 500
+
+
+def attempt_seed(*parts: object) -> int:
+    """A 31-bit seed from a hash of the parts (exam, candidate, scenario, version)."""
+    digest = hashlib.sha256(":".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def template_for(rt: Any, scenario: Scenario) -> tuple[Path, float | None]:
+    """The scenario's template world, built on first use."""
+    return rt.store.ensure_template(scenario.template_key, lambda p: build_world(p, scenario.world["base"]))
+
+
+def prepare_world(rt: Any, scenario: Scenario, seed: int, key: str, started_real: float) -> tuple[Path, dict, list]:
+    """Clone the template, draw params, apply the overlay; returns (world path, params, identities)."""
+    template, _ = template_for(rt, scenario)
+    tw = open_world(template, read_only=True)
+    try:
+        params = draw_params(scenario, seed, tw)
+    finally:
+        tw.close()
+    identities = make_identities(seed, scenario.world.get("accounts", []))
+
+    def overlay(w):  # noqa: ANN001, ANN202
+        apply_overlay(w, identities, started_real=started_real, clock_scale=scenario.clock_scale,
+                      scenario_id=scenario.id, attempt_key=key)
+
+    path = rt.store.create(key, template, overlay)
+    return path, params, identities
+
+
+def start_attempt(
+    rt: Any,
+    db: Session,
+    scenario: Scenario,
+    *,
+    candidate: Candidate | None = None,
+    staff: Staff | None = None,
+    mode: str = "exam",
+    now: float | None = None,
+    seed: int | None = None,
+) -> Attempt:
+    """Create an attempt with its own world; an exam candidate gets one attempt per scenario."""
+    if candidate is not None:
+        existing = db.scalars(
+            select(Attempt).where(Attempt.candidate_id == candidate.id, Attempt.scenario_id == scenario.id)
+        ).first()
+        if existing:
+            return existing
+        seed = attempt_seed(candidate.exam_id, candidate.id, scenario.id, scenario.version)
+    elif seed is None:
+        seed = attempt_seed("practice", staff.id if staff else 0, scenario.id, scenario.version, uuid.uuid4().hex)
+    now = time.time() if now is None else now
+    key = f"a-{uuid.uuid4().hex[:16]}"
+    path, params, identities = prepare_world(rt, scenario, seed, key, now)
+    attempt = Attempt(
+        key=key, mode=mode, exam_id=candidate.exam_id if candidate else None,
+        candidate_id=candidate.id if candidate else None, staff_id=staff.id if staff else None,
+        scenario_id=scenario.id, scenario_version=scenario.version, seed=seed, params=params,
+        identities=identities, world_path=str(path), status=AttemptStatus.ACTIVE,
+        started_at=datetime.fromtimestamp(now), started_real=now, deadline_real=now + scenario.minutes * 60,
+        answers={},
+    )
+    db.add(attempt)
+    db.commit()
+    return attempt
+
+
+def seconds_left(attempt: Attempt, now: float | None = None) -> int:
+    """Whole seconds until the deadline (0 once passed or submitted)."""
+    if attempt.status != AttemptStatus.ACTIVE:
+        return 0
+    return max(0, int(attempt.deadline_real - (time.time() if now is None else now)))
+
+
+def submit(rt: Any, db: Session, attempt: Attempt, reason: str = "candidate", now: float | None = None,
+           enqueue: bool = True) -> bool:
+    """Close the attempt for writing and queue it for grading; False if it was already closed."""
+    if attempt.status != AttemptStatus.ACTIVE:
+        return False
+    now = time.time() if now is None else now
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_real = min(now, attempt.deadline_real)
+    attempt.submitted_at = datetime.fromtimestamp(attempt.submitted_real)
+    attempt.submit_reason = reason
+    db.add(ActionLog(attempt_id=attempt.id, kind="event", real_at=datetime.fromtimestamp(now),
+                     event_name="attempt.submitted", payload={"reason": reason}))
+    db.commit()
+    if enqueue:
+        rt.grading.enqueue(attempt.id, f"submit:{reason}")
+    return True
+
+
+def enforce_deadline(rt: Any, db: Session, attempt: Attempt, now: float | None = None) -> None:
+    """Auto-submit an attempt whose time is up."""
+    now = time.time() if now is None else now
+    if attempt.status == AttemptStatus.ACTIVE and now >= attempt.deadline_real:
+        submit(rt, db, attempt, "deadline", now)
+
+
+def save_answers(db: Session, scenario: Scenario, attempt: Attempt, form: dict[str, str]) -> dict[str, str]:
+    """Store the answer sheet; only declared fields, only while the attempt is open."""
+    if attempt.status != AttemptStatus.ACTIVE:
+        raise Forbidden(N_("已交卷或考试已结束，不能再修改"))
+    answers = dict(attempt.answers or {})
+    for fld in scenario.answer_fields():
+        value = (form.get(fld["id"]) or "").strip()
+        if len(value) > MAX_ANSWER_LENGTH:
+            raise DomainError(N_("答案不能超过 %(max)s 个字"), max=MAX_ANSWER_LENGTH)
+        answers[fld["id"]] = value
+    attempt.answers = answers
+    db.commit()
+    return answers
+
+
+def reset_practice(rt: Any, db: Session, scenario: Scenario, attempt: Attempt) -> Attempt:
+    """Practice mode: a fresh world for the same parameters, the clock and answers reset."""
+    if attempt.mode != "practice":
+        raise Forbidden(N_("只有练习模式可以重置"))
+    now = time.time()
+    rt.store.drop(Path(attempt.world_path))
+    path, params, identities = prepare_world(rt, scenario, attempt.seed, attempt.key, now)
+    attempt.world_path = str(path)
+    attempt.params, attempt.identities = params, identities
+    attempt.status = AttemptStatus.ACTIVE
+    attempt.started_real, attempt.started_at = now, datetime.fromtimestamp(now)
+    attempt.deadline_real = now + scenario.minutes * 60
+    attempt.submitted_real = attempt.submitted_at = attempt.submit_reason = None
+    attempt.answers, attempt.score, attempt.max_score = {}, None, None
+    db.add(ActionLog(attempt_id=attempt.id, kind="event", real_at=datetime.fromtimestamp(now),
+                     event_name="attempt.reset", payload={}))
+    db.commit()
+    return attempt

@@ -1,0 +1,177 @@
+"""Candidate shell: ticket login, desktop of apps, task panel, countdown, answer sheet, submit."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from sqlalchemy import select
+
+from sandbox.control import attempts as attempt_service
+from sandbox.control import people, signed_login
+from sandbox.control.models import Attempt, AttemptStatus, Candidate, Staff, StaffRole
+from sandbox.errors import DomainError
+from sandbox.runtime import runtime
+from sandbox.worlds.binding import control_db, current_attempt, done
+
+bp = Blueprint("exam", __name__)
+
+
+@bp.get("/")
+def home():
+    """Landing page: candidate, practice and examiner entrances."""
+    return render_template("exam/home.html")
+
+
+@bp.route("/exam/login", methods=["GET", "POST"])
+def login():
+    """Log in with admission ticket number and password."""
+    if request.method == "GET":
+        return render_template("exam/login.html")
+    try:
+        candidate = people.authenticate_candidate(control_db(), request.form.get("ticket_no"), request.form.get("password"))
+    except DomainError as exc:
+        g.outcome = gettext(exc.key)
+        return render_template("exam/login.html", error=gettext(exc.key), ticket_no=request.form.get("ticket_no", "")), exc.status
+    session.clear()
+    session["who"] = {"kind": "candidate", "id": candidate.id, "name": candidate.name}
+    return redirect(url_for("exam.desktop"))
+
+
+@bp.route("/staff/login", methods=["GET", "POST"])
+def staff_login():
+    """Log in as an examiner or a trainee."""
+    if request.method == "GET":
+        return render_template("exam/staff_login.html")
+    try:
+        staff = people.authenticate_staff(control_db(), request.form.get("username"), request.form.get("password"))
+    except DomainError as exc:
+        return render_template("exam/staff_login.html", error=gettext(exc.key), username=request.form.get("username", "")), exc.status
+    session.clear()
+    session["who"] = {"kind": "staff", "id": staff.id, "role": staff.role, "name": staff.display_name}
+    return redirect(url_for("examiner.attempts" if staff.role == StaffRole.EXAMINER else "practice.index"))
+
+
+@bp.get("/logout")
+def logout():
+    """Forget the login."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("exam.home"))
+
+
+def _candidate() -> Candidate | None:
+    who = session.get("who") or {}
+    if who.get("kind") != "candidate":
+        return None
+    return control_db().get(Candidate, who["id"])
+
+
+@bp.get("/exam/")
+def desktop():
+    """The candidate's desktop; the first visit starts the attempt (and its clock)."""
+    attempt = current_attempt()
+    if attempt is None:
+        candidate = _candidate()
+        if candidate is None:
+            return redirect(url_for("exam.login"))
+        rt = runtime()
+        scenario = rt.scenarios.get(candidate.exam.scenario_ids[0])
+        attempt = attempt_service.start_attempt(rt, control_db(), scenario, candidate=candidate)
+        session["attempt_id"] = attempt.id
+        g.attempt = attempt
+        attempt_service.enforce_deadline(rt, control_db(), attempt)
+    return render_template("exam/desktop.html")
+
+
+def _bound_attempt() -> Attempt:
+    attempt = current_attempt()
+    if attempt is None:
+        abort(401)
+    return attempt
+
+
+@bp.route("/exam/answers", methods=["GET", "POST"])
+def answers():
+    """The answer sheet for typed answers."""
+    attempt = _bound_attempt()
+    scenario = runtime().scenarios.get(attempt.scenario_id)
+    if request.method == "POST":
+        attempt_service.save_answers(control_db(), scenario, attempt, request.form)
+        done(gettext("答案已保存"))
+        return redirect(url_for("exam.answers"))
+    return render_template("exam/answers.html", fields=scenario.answer_fields())
+
+
+@bp.route("/exam/submit", methods=["GET", "POST"])
+def submit():
+    """Confirm, then submit: the world closes for writing and grading is queued."""
+    attempt = _bound_attempt()
+    scenario = runtime().scenarios.get(attempt.scenario_id)
+    if request.method == "GET":
+        return render_template("exam/submit.html", fields=scenario.answer_fields())
+    if request.form.get("confirm") != "yes":
+        flash(gettext("请勾选确认后再交卷"), "warning")
+        return redirect(url_for("exam.submit"))
+    if attempt_service.submit(runtime(), control_db(), attempt, "candidate"):
+        done(gettext("已交卷，祝你取得好成绩！"))
+    return redirect(url_for("exam.desktop"))
+
+
+@bp.get("/exam/status")
+def status():
+    """Seconds left and status, for the countdown (the server keeps the time)."""
+    attempt = current_attempt()
+    if attempt is None:
+        return jsonify({"error": "not logged in"}), 401
+    return jsonify({"status": attempt.status, "seconds_left": attempt_service.seconds_left(attempt)})
+
+
+@bp.get("/signed-login/<token>")
+def signed_login_view(token: str):
+    """Enter a world with a signed, short-lived login bound to one attempt and role."""
+    claims = signed_login.verify(current_app.config["SECRET_KEY"], token)
+    if claims is None:
+        abort(403)
+    attempt = control_db().get(Attempt, claims["attempt"])
+    if attempt is None:
+        abort(404)
+    session.clear()
+    if claims["role"] in signed_login.READ_ONLY_ROLES:
+        session["grader"] = {
+            "attempt": attempt.id, "role": claims["role"], "world": claims["world"],
+            "frozen_real": claims.get("frozen_real"), "identities": claims.get("identities", {}),
+        }
+    elif current_app.config.get("ALLOW_SIGNED_CANDIDATE_LOGIN"):
+        if attempt.candidate_id:
+            session["who"] = {"kind": "candidate", "id": attempt.candidate_id, "name": attempt.candidate.name}
+        else:
+            staff = control_db().get(Staff, attempt.staff_id)
+            session["who"] = {"kind": "staff", "id": staff.id, "role": staff.role, "name": staff.display_name}
+        session["attempt_id"] = attempt.id
+    else:
+        abort(403)
+    return redirect(request.args.get("next") or url_for("exam.desktop"))
+
+
+def attempts_of_candidate(candidate_id: int) -> list[Attempt]:
+    """A candidate's attempts (for the desktop's list)."""
+    return list(control_db().scalars(select(Attempt).where(Attempt.candidate_id == candidate_id)))
+
+
+@bp.app_context_processor
+def shell_context():
+    """Task panel data for every page of a bound attempt."""
+    attempt = g.get("attempt")
+    if attempt is None:
+        return {}
+    scenario = runtime().scenarios.get(attempt.scenario_id)
+    lang = "en" if session.get("lang") == "en" else "zh"
+    return {
+        "scenario": scenario,
+        "scenario_title": scenario.title(lang),
+        "task_texts": scenario.task_texts(attempt.params, lang),
+        "seconds_left": attempt_service.seconds_left(attempt),
+        "attempt_closed": attempt.status != AttemptStatus.ACTIVE,
+    }

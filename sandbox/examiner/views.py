@@ -1,0 +1,127 @@
+"""Examiner pages: attempts with status and score, results with evidence, timeline, regrade, exports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from graders.results import to_csv, to_junit
+from graders.runner import evidence_file
+from sandbox.control.access import staff_required
+from sandbox.control.models import ActionLog, Attempt, Exam, GradeRun, StaffRole
+from sandbox.runtime import runtime
+from sandbox.worlds.binding import control_db, done
+
+bp = Blueprint("examiner", __name__, url_prefix="/examiner")
+examiner_only = staff_required(StaffRole.EXAMINER)
+
+
+@bp.get("/")
+@examiner_only
+def attempts():
+    """Every attempt, newest first, filterable by exam."""
+    db = control_db()
+    q = select(Attempt).options(selectinload(Attempt.candidate), selectinload(Attempt.staff)).order_by(Attempt.id.desc())
+    exam_id = request.args.get("exam", type=int)
+    if exam_id:
+        q = q.where(Attempt.exam_id == exam_id)
+    rows = list(db.scalars(q))
+    exams = list(db.scalars(select(Exam).order_by(Exam.id)))
+    return render_template("examiner/attempts.html", rows=rows, exams=exams, exam_id=exam_id,
+                           scenarios={s.id: s for s in runtime().scenarios.all()})
+
+
+def _attempt(attempt_id: int) -> Attempt:
+    attempt = control_db().get(Attempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@examiner_only
+def attempt(attempt_id: int):
+    """One attempt: rubric items with evidence, answers, parameters, the action timeline."""
+    a = _attempt(attempt_id)
+    run = a.grade_runs[-1] if a.grade_runs else None
+    timeline = list(control_db().scalars(select(ActionLog).where(ActionLog.attempt_id == a.id).order_by(ActionLog.id)))
+    return render_template("examiner/attempt.html", a=a, run=run, timeline=timeline,
+                           scenario=runtime().scenarios.get(a.scenario_id))
+
+
+@bp.post("/attempts/<int:attempt_id>/regrade")
+@examiner_only
+def regrade(attempt_id: int):
+    """Queue the attempt for grading again."""
+    a = _attempt(attempt_id)
+    if a.status == "active":
+        done(gettext("考生尚未交卷，不能评分"), "warning")
+        return redirect(url_for("examiner.attempt", attempt_id=a.id)), 409
+    runtime().grading.enqueue(a.id, "regrade")
+    done(gettext("已加入评分队列，稍后刷新查看结果"))
+    return redirect(url_for("examiner.attempt", attempt_id=a.id))
+
+
+def _run(run_id: int) -> GradeRun:
+    run = control_db().get(GradeRun, run_id)
+    if run is None:
+        abort(404)
+    return run
+
+
+@bp.get("/runs/<int:run_id>/evidence/<name>")
+@examiner_only
+def evidence(run_id: int, name: str):
+    """A screenshot kept as evidence."""
+    path = evidence_file(_run(run_id), name)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="image/png")
+
+
+@bp.get("/runs/<int:run_id>/trace.zip")
+@examiner_only
+def trace(run_id: int):
+    """The Playwright trace of the grading run (open with `playwright show-trace`)."""
+    run = _run(run_id)
+    if not run.trace_path or not Path(run.trace_path).exists():
+        abort(404)
+    return send_file(run.trace_path, as_attachment=True, download_name=f"trace-run-{run.id}.zip")
+
+
+@bp.get("/runs/<int:run_id>/results.json")
+@examiner_only
+def results_json(run_id: int):
+    """The stored JSON result."""
+    run = _run(run_id)
+    return send_file(run.result_path, mimetype="application/json")
+
+
+@bp.get("/runs/<int:run_id>/junit.xml")
+@examiner_only
+def junit(run_id: int):
+    """The result as JUnit XML."""
+    run = _run(run_id)
+    doc = json.loads(Path(run.result_path).read_text())
+    return Response(to_junit(doc, f"{doc['scenario']}.{doc['attempt']}"), mimetype="application/xml")
+
+
+@bp.get("/export.csv")
+@examiner_only
+def export_csv():
+    """Scores of every graded attempt as CSV."""
+    rows = []
+    for a in control_db().scalars(select(Attempt).order_by(Attempt.id)):
+        run = a.grade_runs[-1] if a.grade_runs else None
+        rows.append({
+            "attempt": a.key, "candidate": a.holder_name, "scenario": a.scenario_id, "status": a.status,
+            "score": a.score, "max_score": a.max_score,
+            "items": [{"id": i.item_id, "points": i.points} for i in run.items] if run else [],
+        })
+    return Response("\ufeff" + to_csv(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=results.csv"})

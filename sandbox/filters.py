@@ -1,0 +1,38 @@
+"""Template filters and globals: money in yuan, world time, translated labels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, g, session
+from flask_babel import gettext
+
+from sandbox.scenarios.loader import fmt_yuan
+
+
+def fmt_time(value: datetime | None, with_seconds: bool = False) -> str:
+    """World or real time as 2026-03-15 09:30."""
+    if value is None:
+        return ""
+    return value.strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and the globals templates use."""
+    app.add_template_filter(fmt_yuan, "yuan")
+    app.add_template_filter(fmt_time, "wtime")
+    app.add_template_filter(lambda key: gettext(key), "t")
+
+    @app.context_processor
+    def inject():  # noqa: ANN202
+        from sandbox import LANGUAGES, select_locale
+
+        w = g.get("world")
+        return {
+            "world_now": w.now() if w is not None else None,
+            "attempt": g.get("attempt"),
+            "lang": select_locale(),
+            "languages": LANGUAGES,
+            "who": session.get("who"),
+            "is_grader": bool(session.get("grader")),
+        }

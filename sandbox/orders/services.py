@@ -1,0 +1,152 @@
+"""Order services: place from cart, pay through the bank, cancel, ship, confirm receipt."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from sandbox.bank import services as bank
+from sandbox.errors import N_, Conflict, DomainError, NotFound
+from sandbox.orders.models import (
+    SHIPPING_METHODS,
+    FulfilmentStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentStatus,
+)
+from sandbox.storefront import services as storefront
+from sandbox.storefront.models import Customer, Shop
+from sandbox.worlds.world import World
+
+
+def _next_number(w: World) -> str:
+    """Order number: world date and time, then a sequence: 18 digits like 202603150932000017."""
+    seq = (w.db.scalar(select(func.count(Order.id))) or 0) + 1
+    return f"{w.now():%Y%m%d%H%M}{seq:06d}"
+
+
+def orders_of(w: World, customer: Customer) -> list[Order]:
+    """The customer's orders, newest first."""
+    q = select(Order).where(Order.customer_id == customer.id).order_by(Order.id.desc())
+    return list(w.db.scalars(q.options(selectinload(Order.lines))))
+
+
+def get_order(w: World, customer: Customer | None, number: str) -> Order:
+    """One of the customer's orders by number; another's (or none) is NotFound."""
+    q = select(Order).where(Order.number == (number or "").strip())
+    if customer is not None:
+        q = q.where(Order.customer_id == customer.id)
+    order = w.db.scalars(q).first()
+    if order is None:
+        raise NotFound(N_("订单不存在"))
+    return order
+
+
+def place_order(w: World, customer: Customer, address_id: object, method: str, note: str = "") -> list[Order]:
+    """Turn the cart into one order per shop, allocating stock; the server's prices always apply."""
+    items = storefront.cart_items(w, customer)
+    if not items:
+        raise DomainError(N_("购物车是空的"))
+    address = storefront.get_address(w, customer, address_id)
+    if method not in SHIPPING_METHODS:
+        raise DomainError(N_("请选择配送方式"))
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise DomainError(N_("订单备注不能超过200个字"))
+    for item in items:
+        if item.quantity > item.sku.available:
+            raise DomainError(
+                N_("「%(name)s」库存不足，仅剩 %(available)s 件"), status=409,
+                name=item.sku.product.name, available=item.sku.available,
+            )
+    ship_to = {field: getattr(address, field) for field in storefront.ADDRESS_FIELDS}
+    fee = SHIPPING_METHODS[method]["fee_fen"]
+    orders = []
+    for shop_id, group in groupby(sorted(items, key=lambda i: (i.sku.product.shop_id, i.id)), key=lambda i: i.sku.product.shop_id):
+        group = list(group)
+        lines = [
+            OrderLine(
+                sku_id=i.sku.id, sku_code=i.sku.code, product_name=i.sku.product.name,
+                options_label=i.sku.label, unit_price_fen=i.sku.price_fen, quantity=i.quantity,
+            )
+            for i in group
+        ]
+        goods = sum(line.subtotal_fen for line in lines)
+        order = Order(
+            number=_next_number(w), customer_id=customer.id, shop_id=shop_id, ship_to=ship_to,
+            shipping_method=method, shipping_fee_fen=fee, goods_total_fen=goods, total_fen=goods + fee,
+            note=note, placed_at=w.now(), lines=lines,
+        )
+        for item in group:
+            item.sku.allocated += item.quantity  # allocate stock
+            w.db.delete(item)
+        w.db.add(order)
+        w.db.flush()
+        w.emit(
+            "order.placed", order_no=order.number, customer_id=customer.id, total_fen=order.total_fen,
+            lines=[{"sku": ln.sku_code, "qty": ln.quantity, "unit_price_fen": ln.unit_price_fen} for ln in lines],
+            ship_to=ship_to, shipping_method=method,
+        )
+        orders.append(order)
+    return orders
+
+
+def cancel_order(w: World, customer: Customer, number: str) -> Order:
+    """Close an unpaid order and release its stock."""
+    order = get_order(w, customer, number)
+    if order.status != OrderStatus.OPEN or order.payment_status != PaymentStatus.UNPAID:
+        raise Conflict(N_("只有待付款的订单可以取消"))
+    for line in order.lines:
+        line_sku = storefront.get_sku(w, line.sku_code)
+        line_sku.allocated -= line.quantity  # release stock
+    order.status = OrderStatus.CLOSED
+    order.closed_at = w.now()
+    w.emit("order.cancelled", order_no=order.number)
+    return order
+
+
+def pay_order(w: World, customer: Customer, number: str, account_no: str, payment_password: str) -> Order:
+    """Pay an order from a bank account: one balanced transfer to the shop, then mark paid."""
+    order = get_order(w, customer, number)
+    if order.status != OrderStatus.OPEN or order.payment_status != PaymentStatus.UNPAID:
+        raise Conflict(N_("该订单当前不能付款"))
+    payer = bank.authorize_payment(w, account_no, payment_password)
+    shop = w.db.get(Shop, order.shop_id)
+    payee = bank.find_account(w, shop.bank_account_no)
+    bank.transfer(w, payer, payee, order.total_fen, f"网上购物 {shop.name}", order.number)
+    order.payment_status = PaymentStatus.PAID
+    order.paid_at = w.now()
+    order.paid_from_account = payer.number
+    w.emit("payment.succeeded", order_no=order.number, amount_fen=order.total_fen, account_no=payer.number)
+    return order
+
+
+def ship_order(w: World, number: str, carrier: str = "SF") -> Order:
+    """The merchant ships a paid order; allocated stock leaves the warehouse."""
+    order = get_order(w, None, number)
+    if order.status != OrderStatus.OPEN or order.payment_status != PaymentStatus.PAID:
+        raise Conflict(N_("只有已付款的订单可以发货"))
+    if order.fulfilment_status != FulfilmentStatus.UNFULFILLED:
+        raise Conflict(N_("订单已发货"))
+    for line in order.lines:
+        line_sku = storefront.get_sku(w, line.sku_code)
+        line_sku.allocated -= line.quantity  # consume stock
+        line_sku.quantity -= line.quantity
+    order.fulfilment_status = FulfilmentStatus.SHIPPED
+    w.emit("order.shipped", order_no=order.number, carrier=carrier)
+    return order
+
+
+def confirm_receipt(w: World, customer: Customer, number: str) -> Order:
+    """The buyer confirms the parcel arrived; the order completes."""
+    order = get_order(w, customer, number)
+    if order.status != OrderStatus.OPEN or order.fulfilment_status != FulfilmentStatus.SHIPPED:
+        raise Conflict(N_("只有已发货的订单可以确认收货"))
+    order.fulfilment_status = FulfilmentStatus.DELIVERED
+    order.status = OrderStatus.COMPLETED
+    order.completed_at = w.now()
+    w.emit("order.completed", order_no=order.number)
+    return order

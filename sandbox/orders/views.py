@@ -1,0 +1,70 @@
+"""Order pages: list with status tabs, detail, cancel, confirm receipt, and the bank cashier."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from sandbox.errors import DomainError
+from sandbox.orders import services as orders
+from sandbox.orders.models import STATUS_LABELS
+from sandbox.worlds.binding import current_world, customer_required, done
+
+bp = Blueprint("orders", __name__, url_prefix="/shop/orders")
+
+
+@bp.get("/")
+@customer_required
+def index():
+    """The member's orders, filterable by status."""
+    tab = request.args.get("status", "")
+    all_orders = orders.orders_of(current_world(), g.customer)
+    shown = [o for o in all_orders if not tab or o.display_status == tab]
+    counts = {key: sum(1 for o in all_orders if o.display_status == key) for key in STATUS_LABELS}
+    return render_template("orders/index.html", orders=shown, tab=tab, labels=STATUS_LABELS, counts=counts)
+
+
+@bp.get("/<number>")
+@customer_required
+def detail(number: str):
+    """One order: lines, address, statuses, what can be done next."""
+    order = orders.get_order(current_world(), g.customer, number)
+    events = [e for e in current_world().events() if e.payload.get("order_no") == order.number]
+    return render_template("orders/detail.html", order=order, events=events)
+
+
+@bp.post("/<number>/cancel")
+@customer_required
+def cancel(number: str):
+    """Cancel an unpaid order."""
+    orders.cancel_order(current_world(), g.customer, number)
+    done(gettext("订单已取消"))
+    return redirect(url_for("orders.detail", number=number))
+
+
+@bp.post("/<number>/confirm")
+@customer_required
+def confirm(number: str):
+    """Confirm receipt of a shipped order."""
+    orders.confirm_receipt(current_world(), g.customer, number)
+    done(gettext("已确认收货，交易完成"))
+    return redirect(url_for("orders.detail", number=number))
+
+
+@bp.route("/<number>/pay", methods=["GET", "POST"])
+@customer_required
+def pay(number: str):
+    """Cashier: pay the order from a bank card with the payment password."""
+    w = current_world()
+    order = orders.get_order(w, g.customer, number)
+    if request.method == "GET":
+        return render_template("orders/pay.html", order=order)
+    try:
+        orders.pay_order(w, g.customer, number, request.form.get("account_no", ""), request.form.get("payment_password", ""))
+    except DomainError as exc:
+        msg = gettext(exc.key, **exc.params)
+        g.outcome = msg
+        return render_template("orders/pay.html", order=order, error=msg,
+                               account_no=request.form.get("account_no", "")), exc.status
+    done(gettext("付款成功！订单号 %(no)s", no=number))
+    return redirect(url_for("orders.detail", number=number))

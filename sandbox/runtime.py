@@ -1,0 +1,37 @@
+"""The application's long-lived parts: control DB, world store, scenario catalogue, grading queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+
+from sandbox.control.db import ControlDB
+from sandbox.scenarios.loader import ScenarioCatalog
+from sandbox.worlds.store import WorldStore
+
+
+class Runtime:
+    """Everything a request, a CLI command or a grading job needs besides the request itself."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.control = ControlDB(config["CONTROL_DB_URL"])
+        self.store = WorldStore(config["DATA_DIR"])
+        self.scenarios = ScenarioCatalog(config["SCENARIOS_DIR"])
+        self.app: Flask | None = None
+        self._queue = None
+
+    @property
+    def grading(self):  # noqa: ANN201
+        """The in-process grading queue (created on first use)."""
+        if self._queue is None:
+            from sandbox.grading_queue import GradingQueue
+
+            self._queue = GradingQueue(self)
+        return self._queue
+
+
+def runtime() -> Runtime:
+    """The runtime of the current Flask application."""
+    return current_app.extensions["sandbox"]

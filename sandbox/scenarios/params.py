@@ -1,0 +1,81 @@
+"""Draw an attempt's parameters from its seed (and, for picks, from the scenario's template world)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from faker import Faker
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from sandbox.scenarios.loader import Scenario
+from sandbox.storefront.models import Category, Product, Sku
+from sandbox.worlds.world import World
+from seed_data.lists import REGIONS, STREETS
+
+# A picked variant must have enough stock for any quantity a task may ask for.
+MIN_STOCK_FOR_PICK = 10
+
+
+def _pick(w: World, rng: random.Random, kind: str, where: dict[str, Any]) -> dict[str, Any]:
+    q = select(Sku).join(Sku.product).options(selectinload(Sku.product).selectinload(Product.shop)).order_by(Sku.id)
+    if "category" in where:
+        q = q.join(Product.category).where(Category.name == where["category"])
+    if where.get("in_stock"):
+        q = q.where(Sku.quantity - Sku.allocated >= MIN_STOCK_FOR_PICK)
+    if "max_price_fen" in where:
+        q = q.where(Sku.price_fen <= where["max_price_fen"])
+    skus = list(w.db.scalars(q))
+    if where.get("min_options"):
+        skus = [s for s in skus if len(s.product.skus) >= where["min_options"]]
+    if kind == "product":
+        skus = [s for s in skus if s.id == s.product.skus[0].id]
+    if not skus:
+        raise ValueError(f"no product matches {where}")
+    sku = rng.choice(skus)
+    return {
+        "code": sku.product.code,
+        "name": sku.product.name,
+        "sku": sku.code,
+        "options": sku.label,
+        "price_fen": sku.price_fen,
+        "shop": sku.product.shop.name,
+    }
+
+
+def _address(rng: random.Random, fake: Faker) -> dict[str, str]:
+    province = rng.choice(sorted(REGIONS))
+    city = rng.choice(sorted(REGIONS[province]))
+    districts, postcode_prefix = REGIONS[province][city]
+    district = rng.choice(districts)
+    return {
+        "recipient": fake.name(),
+        "phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+        "province": province,
+        "city": city,
+        "district": district,
+        "detail": f"{rng.choice(STREETS)}{rng.randint(1, 999)}号{rng.randint(1, 30)}栋{rng.randint(101, 2908)}室",
+        "postcode": f"{postcode_prefix}{rng.randrange(1000):03d}",
+    }
+
+
+def draw_params(scenario: Scenario, seed: int, template: World) -> dict[str, Any]:
+    """Every parameter of the scenario, drawn in declaration order from the seed."""
+    rng = random.Random(seed)
+    fake = Faker("zh_CN")
+    fake.seed_instance(seed)
+    params: dict[str, Any] = {}
+    for name, spec in scenario.params_spec.items():
+        if "pick" in spec:
+            params[name] = _pick(template, rng, spec["pick"], spec.get("where") or {})
+        elif "int" in spec:
+            low, high = spec["int"]
+            params[name] = rng.randint(low, high)
+        elif "choice" in spec:
+            params[name] = rng.choice(spec["choice"])
+        elif "address" in spec:
+            params[name] = _address(rng, fake)
+        elif "person" in spec:
+            params[name] = {"name": fake.name(), "phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"}
+    return params

@@ -1,0 +1,26 @@
+"""Password hashing for the control plane (strong) and for simulated in-world secrets (fast)."""
+
+from __future__ import annotations
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+# Real logins (examiners, candidates' tickets) use Werkzeug's default (scrypt).
+# In-world secrets (a simulated bank card's payment password) are exam props, re-created for every
+# attempt: a lighter PBKDF2 keeps a new world within its millisecond budget while still never
+# storing a secret in clear.
+WORLD_METHOD = "pbkdf2:sha256:5000"
+
+
+def hash_login_password(password: str) -> str:
+    """Hash a control-plane password."""
+    return generate_password_hash(password)
+
+
+def hash_world_secret(secret: str) -> str:
+    """Hash a simulated in-world password."""
+    return generate_password_hash(secret, method=WORLD_METHOD)
+
+
+def check_secret(stored: str | None, given: str) -> bool:
+    """True when `given` matches the stored hash."""
+    return bool(stored) and check_password_hash(stored, given)

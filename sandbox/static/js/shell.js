@@ -1,0 +1,53 @@
+// Candidate shell: server-kept countdown, confirmations, cascading region selects.
+(function () {
+  "use strict";
+  var timer = document.getElementById("timer");
+  if (timer && timer.dataset.status === "active") {
+    var left = parseInt(timer.dataset.secondsLeft, 10);
+    var statusUrl = timer.dataset.statusUrl;
+    var render = function () {
+      var s = Math.max(0, left);
+      var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+      timer.textContent = (h ? h + ":" : "") + String(m).padStart(2, "0") + ":" + String(sec).padStart(2, "0");
+      timer.classList.toggle("low", s <= 300);
+    };
+    render();
+    setInterval(function () {
+      left -= 1; render();
+      if (left <= 0) { window.location.reload(); }
+    }, 1000);
+    // The server keeps the time: resynchronise every 20 s.
+    setInterval(function () {
+      fetch(statusUrl, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (d) {
+        if (d.status !== "active") { window.location.reload(); return; }
+        left = d.seconds_left;
+      }).catch(function () {});
+    }, 20000);
+  }
+  document.addEventListener("submit", function (e) {
+    var msg = e.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) { e.preventDefault(); }
+  });
+  var province = document.getElementById("province");
+  if (province) {
+    var regions = JSON.parse(document.getElementById("regions").textContent);
+    var city = document.getElementById("city"), district = document.getElementById("district");
+    var fill = function (select, values, keep) {
+      var first = select.options[0];
+      select.innerHTML = ""; select.appendChild(first);
+      values.forEach(function (v) { var o = document.createElement("option"); o.value = v; o.textContent = v; if (v === keep) { o.selected = true; } select.appendChild(o); });
+    };
+    var onProvince = function (keepCity, keepDistrict) {
+      var cities = regions[province.value] || {};
+      fill(city, Object.keys(cities), keepCity);
+      onCity(keepDistrict);
+    };
+    var onCity = function (keepDistrict) {
+      var cities = regions[province.value] || {};
+      fill(district, (cities[city.value] || [[]])[0], keepDistrict);
+    };
+    province.addEventListener("change", function () { onProvince(); });
+    city.addEventListener("change", function () { onCity(); });
+    onProvince(city.dataset.value, district.dataset.value);
+  }
+})();

@@ -1,0 +1,147 @@
+"""Catalogue and customer tables of the B2C storefront (world database)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sandbox.worlds.base import WorldBase
+
+
+class Shop(WorldBase):
+    """A merchant's shop; its takings go to its bank account."""
+
+    __tablename__ = "shops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    city: Mapped[str] = mapped_column(String(40))
+    bank_account_no: Mapped[str] = mapped_column(String(32))
+    rating: Mapped[int] = mapped_column(Integer, default=48)  # tenths of a star
+
+
+class Category(WorldBase):
+    """A product category."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    products: Mapped[list[Product]] = relationship(back_populates="category")
+
+
+class Product(WorldBase):
+    """A product; what is bought is one of its SKUs (variants)."""
+
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    brand: Mapped[str] = mapped_column(String(40))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    description: Mapped[str] = mapped_column(Text)
+    image_hue: Mapped[int] = mapped_column(Integer, default=200)
+    featured: Mapped[bool] = mapped_column(default=False)
+    sales: Mapped[int] = mapped_column(Integer, default=0)
+    # Option names in display order, e.g. ["颜色", "规格"].
+    option_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    category: Mapped[Category] = relationship(back_populates="products")
+    shop: Mapped[Shop] = relationship()
+    skus: Mapped[list[Sku]] = relationship(back_populates="product", order_by="Sku.id")
+
+    @property
+    def min_price_fen(self) -> int:
+        """The lowest SKU price, shown on listings."""
+        return min(s.price_fen for s in self.skus)
+
+    @property
+    def available(self) -> int:
+        """Units of all SKUs that can still be ordered."""
+        return sum(s.available for s in self.skus)
+
+
+class Sku(WorldBase):
+    """A sellable variant: its own code, options, price and stock."""
+
+    __tablename__ = "skus"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    options: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    price_fen: Mapped[int] = mapped_column(Integer)
+    # Stock is changed only by allocate / release / consume, never edited directly.
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    allocated: Mapped[int] = mapped_column(Integer, default=0)
+
+    product: Mapped[Product] = relationship(back_populates="skus")
+
+    @property
+    def available(self) -> int:
+        """Units that can still be ordered."""
+        return self.quantity - self.allocated
+
+    @property
+    def label(self) -> str:
+        """Options as shown to a buyer, e.g. '颜色：黑色 / 规格：64GB'."""
+        return " / ".join(f"{k}：{v}" for k, v in self.options.items())
+
+
+class Customer(WorldBase):
+    """A storefront member account (NPC shoppers and the candidate's own registrations)."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    # True for accounts a candidate made during the attempt (NPC accounts come with the world).
+    by_candidate: Mapped[bool] = mapped_column(default=False)
+
+    addresses: Mapped[list[Address]] = relationship(back_populates="customer", order_by="Address.id")
+
+
+class Address(WorldBase):
+    """A delivery address in a customer's address book."""
+
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str] = mapped_column(String(20))
+    province: Mapped[str] = mapped_column(String(20))
+    city: Mapped[str] = mapped_column(String(20))
+    district: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(String(120))
+    postcode: Mapped[str] = mapped_column(String(6))
+    is_default: Mapped[bool] = mapped_column(default=False)
+
+    customer: Mapped[Customer] = relationship(back_populates="addresses")
+
+    def one_line(self) -> str:
+        """The address as printed on a parcel."""
+        return f"{self.province}{self.city}{self.district}{self.detail}"
+
+
+class CartItem(WorldBase):
+    """A SKU and quantity in a customer's cart."""
+
+    __tablename__ = "cart_items"
+    __table_args__ = (UniqueConstraint("customer_id", "sku_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    sku: Mapped[Sku] = relationship()

@@ -1,0 +1,303 @@
+"""Storefront services: catalogue queries, member accounts, address book, cart."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from sandbox.errors import N_, DomainError, NotFound
+from sandbox.secrets_hashing import check_secret, hash_world_secret
+from sandbox.storefront.models import Address, CartItem, Category, Customer, Product, Sku
+from sandbox.worlds.world import World
+from seed_data.lists import REGIONS
+
+MAX_QUANTITY = 999
+PAGE_SIZE = 24
+SORTS = {"default", "price_asc", "price_desc", "sales"}
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_\u4e00-\u9fa5]{3,20}$")
+
+
+# --- catalogue ---------------------------------------------------------------------------------
+
+
+def categories(w: World) -> list[Category]:
+    """All categories in display order."""
+    return list(w.db.scalars(select(Category).order_by(Category.position)))
+
+
+def featured_products(w: World, limit: int = 8) -> list[Product]:
+    """Products the shops promote on the home page."""
+    q = select(Product).where(Product.featured).order_by(Product.sales.desc(), Product.id).limit(limit)
+    return list(w.db.scalars(q.options(selectinload(Product.skus))))
+
+
+def parse_price_yuan(raw: str | None) -> int | None:
+    """Turn a price filter typed in yuan into fen; blank means no bound."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise DomainError(N_("价格必须是数字")) from None
+    if value < 0 or value > 10_000_000:
+        raise DomainError(N_("价格超出范围"))
+    return round(value * 100)
+
+
+@dataclass
+class SearchResult:
+    """One page of search results."""
+
+    products: list[Product]
+    total: int
+    page: int
+    pages: int
+
+
+def search(
+    w: World,
+    q: str = "",
+    category_id: int | None = None,
+    min_fen: int | None = None,
+    max_fen: int | None = None,
+    sort: str = "default",
+    page: int = 1,
+) -> SearchResult:
+    """Search by keyword with category and price filters, sorted and paged."""
+    price = select(Sku.product_id, func.min(Sku.price_fen).label("price")).group_by(Sku.product_id).subquery()
+    stmt = select(Product).join(price, price.c.product_id == Product.id)
+    for word in q.split():
+        like = f"%{word}%"
+        stmt = stmt.where(or_(Product.name.like(like), Product.brand.like(like), Product.description.like(like)))
+    if category_id:
+        stmt = stmt.where(Product.category_id == category_id)
+    if min_fen is not None:
+        stmt = stmt.where(price.c.price >= min_fen)
+    if max_fen is not None:
+        stmt = stmt.where(price.c.price <= max_fen)
+    total = w.db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    order = {
+        "price_asc": (price.c.price.asc(), Product.id),
+        "price_desc": (price.c.price.desc(), Product.id),
+        "sales": (Product.sales.desc(), Product.id),
+    }.get(sort, (Product.featured.desc(), Product.sales.desc(), Product.id))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    stmt = stmt.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).options(selectinload(Product.skus))
+    return SearchResult(list(w.db.scalars(stmt)), total, page, pages)
+
+
+def get_product(w: World, code: str) -> Product:
+    """A product by its code, or NotFound."""
+    product = w.db.scalars(select(Product).where(Product.code == code).options(selectinload(Product.skus))).first()
+    if product is None:
+        raise NotFound(N_("商品不存在"))
+    return product
+
+
+def get_sku(w: World, code: str) -> Sku:
+    """A SKU by its code, or NotFound."""
+    sku = w.db.scalars(select(Sku).where(Sku.code == (code or "").strip())).first()
+    if sku is None:
+        raise NotFound(N_("商品规格不存在"))
+    return sku
+
+
+# --- members -----------------------------------------------------------------------------------
+
+
+def register(w: World, username: str, password: str, confirm: str, phone: str) -> Customer:
+    """Create a member account for the candidate."""
+    username = (username or "").strip()
+    phone = (phone or "").strip()
+    if not USERNAME_RE.match(username):
+        raise DomainError(N_("用户名须为3-20位字母、数字、下划线或汉字"))
+    if len(password or "") < 6 or len(password) > 64:
+        raise DomainError(N_("密码长度须为6-64位"))
+    if password != confirm:
+        raise DomainError(N_("两次输入的密码不一致"))
+    if not PHONE_RE.match(phone):
+        raise DomainError(N_("请输入11位有效手机号"))
+    if w.db.scalars(select(Customer).where(Customer.username == username)).first():
+        raise DomainError(N_("用户名已被注册"), status=409)
+    customer = Customer(
+        username=username,
+        phone=phone,
+        password_hash=hash_world_secret(password),
+        created_at=w.now(),
+        by_candidate=True,
+    )
+    w.db.add(customer)
+    w.db.flush()
+    w.emit("customer.registered", customer_id=customer.id, username=username)
+    return customer
+
+
+def authenticate(w: World, username: str, password: str) -> Customer:
+    """The member with these credentials, or an error that does not say which was wrong."""
+    customer = w.db.scalars(select(Customer).where(Customer.username == (username or "").strip())).first()
+    if customer is None or not check_secret(customer.password_hash, password or ""):
+        raise DomainError(N_("用户名或密码错误"), status=401)
+    w.emit("customer.logged_in", customer_id=customer.id)
+    return customer
+
+
+# --- address book ------------------------------------------------------------------------------
+
+ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "detail", "postcode")
+
+
+class AddressInvalid(DomainError):
+    """One or more address fields are wrong; `errors` maps field -> message key."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(N_("收货地址填写有误，请检查标红的项目"))
+        self.errors = errors
+
+
+def validate_address(form: dict[str, str]) -> dict[str, str]:
+    """Clean address fields or raise AddressInvalid naming each wrong field."""
+    data = {k: (form.get(k) or "").strip() for k in ADDRESS_FIELDS}
+    errors: dict[str, str] = {}
+    if not 2 <= len(data["recipient"]) <= 20:
+        errors["recipient"] = N_("收货人姓名须为2-20个字")
+    if not PHONE_RE.match(data["phone"]):
+        errors["phone"] = N_("请输入11位有效手机号")
+    cities = REGIONS.get(data["province"])
+    if cities is None:
+        errors["province"] = N_("请选择省份")
+    elif data["city"] not in cities:
+        errors["city"] = N_("请选择城市")
+    elif data["district"] not in cities[data["city"]][0]:
+        errors["district"] = N_("请选择区/县")
+    if not 5 <= len(data["detail"]) <= 120:
+        errors["detail"] = N_("详细地址须为5-120个字")
+    if not re.fullmatch(r"\d{6}", data["postcode"]):
+        errors["postcode"] = N_("邮编须为6位数字")
+    if errors:
+        raise AddressInvalid(errors)
+    return data
+
+
+def add_address(w: World, customer: Customer, form: dict[str, str], make_default: bool = False) -> Address:
+    """Add a validated address; the first one becomes the default."""
+    data = validate_address(form)
+    first = not customer.addresses
+    if first or make_default:
+        for other in customer.addresses:
+            other.is_default = False
+    address = Address(customer=customer, is_default=first or make_default, **data)
+    w.db.add(address)
+    w.db.flush()
+    w.emit("address.added", customer_id=customer.id, address_id=address.id, **data)
+    return address
+
+
+def get_address(w: World, customer: Customer, address_id: int | str | None) -> Address:
+    """One of this customer's addresses, or NotFound."""
+    try:
+        aid = int(address_id or 0)
+    except (TypeError, ValueError):
+        aid = 0
+    address = w.db.get(Address, aid)
+    if address is None or address.customer_id != customer.id:
+        raise NotFound(N_("收货地址不存在"))
+    return address
+
+
+def delete_address(w: World, customer: Customer, address_id: int | str) -> None:
+    """Remove an address from the book."""
+    address = get_address(w, customer, address_id)
+    w.db.delete(address)
+    w.emit("address.deleted", customer_id=customer.id, address_id=address.id)
+
+
+def set_default_address(w: World, customer: Customer, address_id: int | str) -> None:
+    """Make one address the default."""
+    address = get_address(w, customer, address_id)
+    for other in customer.addresses:
+        other.is_default = other.id == address.id
+    w.emit("address.default_set", customer_id=customer.id, address_id=address.id)
+
+
+# --- cart --------------------------------------------------------------------------------------
+
+
+def parse_quantity(raw: object) -> int:
+    """A quantity typed by a buyer: a whole number from 1 to MAX_QUANTITY."""
+    text = str(raw if raw is not None else "").strip()
+    if not text.isdigit() or not text.isascii():
+        raise DomainError(N_("购买数量必须是正整数"))
+    if len(text) > 6 or int(text) > MAX_QUANTITY:
+        raise DomainError(N_("单次购买数量不能超过 %(max)s 件"), max=MAX_QUANTITY)
+    value = int(text)
+    if value < 1:
+        raise DomainError(N_("购买数量必须是正整数"))
+    return value
+
+
+def _check_stock(sku: Sku, quantity: int) -> None:
+    if quantity > sku.available:
+        raise DomainError(N_("库存不足，该规格仅剩 %(available)s 件"), status=409, available=sku.available)
+
+
+def cart_items(w: World, customer: Customer) -> list[CartItem]:
+    """The customer's cart, oldest first."""
+    q = select(CartItem).where(CartItem.customer_id == customer.id).order_by(CartItem.id)
+    return list(w.db.scalars(q.options(selectinload(CartItem.sku).selectinload(Sku.product))))
+
+
+def add_to_cart(w: World, customer: Customer, sku_code: str, raw_quantity: object) -> CartItem:
+    """Add a quantity of a SKU to the cart (merging with a line already there)."""
+    quantity = parse_quantity(raw_quantity)
+    sku = get_sku(w, sku_code)
+    item = w.db.scalars(select(CartItem).where(CartItem.customer_id == customer.id, CartItem.sku_id == sku.id)).first()
+    new_quantity = quantity + (item.quantity if item else 0)
+    if new_quantity > MAX_QUANTITY:
+        raise DomainError(N_("单次购买数量不能超过 %(max)s 件"), max=MAX_QUANTITY)
+    _check_stock(sku, new_quantity)
+    if item is None:
+        item = CartItem(customer_id=customer.id, sku=sku, quantity=new_quantity)
+        w.db.add(item)
+    else:
+        item.quantity = new_quantity
+    w.db.flush()
+    w.emit("cart.item_added", customer_id=customer.id, sku=sku.code, quantity=quantity, cart_quantity=new_quantity)
+    return item
+
+
+def _cart_item(w: World, customer: Customer, item_id: int | str) -> CartItem:
+    try:
+        iid = int(item_id)
+    except (TypeError, ValueError):
+        iid = 0
+    item = w.db.get(CartItem, iid)
+    if item is None or item.customer_id != customer.id:
+        raise NotFound(N_("购物车中没有这件商品"))
+    return item
+
+
+def change_cart_quantity(w: World, customer: Customer, item_id: int | str, raw_quantity: object) -> CartItem:
+    """Set the quantity of a cart line."""
+    quantity = parse_quantity(raw_quantity)
+    item = _cart_item(w, customer, item_id)
+    _check_stock(item.sku, quantity)
+    item.quantity = quantity
+    w.emit("cart.quantity_changed", customer_id=customer.id, sku=item.sku.code, quantity=quantity)
+    return item
+
+
+def remove_from_cart(w: World, customer: Customer, item_id: int | str) -> None:
+    """Take a line out of the cart."""
+    item = _cart_item(w, customer, item_id)
+    w.db.delete(item)
+    w.emit("cart.item_removed", customer_id=customer.id, sku=item.sku.code)
+
+
+def get_customer(w: World, customer_id: int | None) -> Customer | None:
+    """The customer by id (from the session), if any."""
+    return w.db.get(Customer, customer_id) if customer_id else None

@@ -1,0 +1,211 @@
+"""Storefront pages: home, search, product, member login, address book, cart, checkout."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from sandbox.errors import DomainError
+from sandbox.orders import services as orders
+from sandbox.orders.models import SHIPPING_METHODS
+from sandbox.storefront import images
+from sandbox.storefront import services as shop
+from sandbox.worlds.binding import current_world, customer_required, done, session_world, set_session_world
+from seed_data.lists import REGIONS
+
+bp = Blueprint("storefront", __name__, url_prefix="/shop")
+
+
+def _safe_next(default: str) -> str:
+    target = request.values.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.app_context_processor
+def storefront_context():
+    """Member and cart count for the storefront header."""
+    w = g.get("world")
+    if w is None or request.blueprint not in ("storefront", "orders"):
+        return {}
+    customer = shop.get_customer(w, session_world().get("customer"))
+    count = sum(i.quantity for i in shop.cart_items(w, customer)) if customer else 0
+    return {"customer": customer, "cart_count": count, "categories": shop.categories(w)}
+
+
+@bp.get("/")
+def index():
+    """Home page with categories and featured goods."""
+    return render_template("storefront/index.html", featured=shop.featured_products(current_world(), 12))
+
+
+@bp.get("/search")
+def search():
+    """Search with category and price filters and sorting."""
+    w = current_world()
+    args = request.args
+    error = None
+    try:
+        min_fen = shop.parse_price_yuan(args.get("min"))
+        max_fen = shop.parse_price_yuan(args.get("max"))
+    except DomainError as exc:
+        error, min_fen, max_fen = gettext(exc.key), None, None
+    category_id = args.get("category", type=int)
+    sort = args.get("sort") if args.get("sort") in shop.SORTS else "default"
+    result = shop.search(w, args.get("q", "").strip()[:50], category_id, min_fen, max_fen, sort, args.get("page", 1, type=int))
+    status = 400 if error else 200
+    return render_template("storefront/search.html", result=result, error=error, sort=sort, category_id=category_id), status
+
+
+@bp.get("/p/<code>")
+def product(code: str):
+    """Product page with variants, price and stock."""
+    return render_template("storefront/product.html", product=shop.get_product(current_world(), code))
+
+
+@bp.get("/img/<code>.svg")
+def product_image(code: str):
+    """A generated picture of the product (served by the sandbox: exam halls are offline)."""
+    p = shop.get_product(current_world(), code)
+    resp = Response(images.product_svg(p), mimetype="image/svg+xml")
+    resp.cache_control.max_age = 3600
+    return resp
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Open a member account."""
+    if request.method == "GET":
+        return render_template("storefront/register.html")
+    f = request.form
+    try:
+        customer = shop.register(current_world(), f.get("username"), f.get("password"), f.get("confirm"), f.get("phone"))
+    except DomainError as exc:
+        msg = gettext(exc.key, **exc.params)
+        g.outcome = msg
+        return render_template("storefront/register.html", error=msg, form=f), exc.status
+    set_session_world(customer=customer.id)
+    done(gettext("注册成功，欢迎你，%(name)s", name=customer.username))
+    return redirect(_safe_next(url_for("storefront.index")))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Member login."""
+    if request.method == "GET":
+        return render_template("storefront/login.html")
+    try:
+        customer = shop.authenticate(current_world(), request.form.get("username"), request.form.get("password"))
+    except DomainError as exc:
+        msg = gettext(exc.key)
+        g.outcome = msg
+        return render_template("storefront/login.html", error=msg, username=request.form.get("username", "")), exc.status
+    set_session_world(customer=customer.id)
+    done(gettext("登录成功"))
+    return redirect(_safe_next(url_for("storefront.index")))
+
+
+@bp.post("/logout")
+def logout():
+    """Member logout."""
+    set_session_world(customer=None)
+    return redirect(url_for("storefront.index"))
+
+
+@bp.get("/addresses")
+@customer_required
+def addresses():
+    """The address book with a form to add one."""
+    return render_template("storefront/addresses.html", regions=REGIONS, form={}, errors={})
+
+
+@bp.post("/addresses")
+@customer_required
+def add_address():
+    """Add an address (every field validated)."""
+    try:
+        shop.add_address(current_world(), g.customer, request.form, make_default=bool(request.form.get("is_default")))
+    except shop.AddressInvalid as exc:
+        g.outcome = gettext(exc.key)
+        return render_template("storefront/addresses.html", regions=REGIONS, form=request.form,
+                               errors=exc.errors, error=gettext(exc.key)), 400
+    done(gettext("收货地址已保存"))
+    return redirect(_safe_next(url_for("storefront.addresses")))
+
+
+@bp.post("/addresses/<int:address_id>/delete")
+@customer_required
+def delete_address(address_id: int):
+    """Remove an address."""
+    shop.delete_address(current_world(), g.customer, address_id)
+    done(gettext("收货地址已删除"))
+    return redirect(url_for("storefront.addresses"))
+
+
+@bp.post("/addresses/<int:address_id>/default")
+@customer_required
+def default_address(address_id: int):
+    """Make an address the default."""
+    shop.set_default_address(current_world(), g.customer, address_id)
+    done(gettext("已设为默认地址"))
+    return redirect(url_for("storefront.addresses"))
+
+
+@bp.get("/cart")
+@customer_required
+def cart():
+    """The cart."""
+    items = shop.cart_items(current_world(), g.customer)
+    return render_template("storefront/cart.html", items=items, total=sum(i.sku.price_fen * i.quantity for i in items))
+
+
+@bp.post("/cart/add")
+@customer_required
+def cart_add():
+    """Add a variant to the cart (price and stock come from the server, never the form)."""
+    item = shop.add_to_cart(current_world(), g.customer, request.form.get("sku"), request.form.get("quantity"))
+    done(gettext("已加入购物车：%(name)s × %(qty)s", name=item.sku.product.name, qty=request.form.get("quantity")))
+    if request.form.get("buy_now"):
+        return redirect(url_for("storefront.checkout"))
+    return redirect(url_for("storefront.cart"))
+
+
+@bp.post("/cart/<int:item_id>/quantity")
+@customer_required
+def cart_quantity(item_id: int):
+    """Change the quantity of a cart line."""
+    shop.change_cart_quantity(current_world(), g.customer, item_id, request.form.get("quantity"))
+    done(gettext("数量已更新"))
+    return redirect(url_for("storefront.cart"))
+
+
+@bp.post("/cart/<int:item_id>/remove")
+@customer_required
+def cart_remove(item_id: int):
+    """Remove a cart line."""
+    shop.remove_from_cart(current_world(), g.customer, item_id)
+    done(gettext("已从购物车移除"))
+    return redirect(url_for("storefront.cart"))
+
+
+@bp.get("/checkout")
+@customer_required
+def checkout():
+    """Choose address and shipping method, review the order."""
+    items = shop.cart_items(current_world(), g.customer)
+    if not items:
+        done(gettext("购物车是空的"), "warning")
+        return redirect(url_for("storefront.cart"))
+    goods = sum(i.sku.price_fen * i.quantity for i in items)
+    return render_template("storefront/checkout.html", items=items, goods=goods, methods=SHIPPING_METHODS)
+
+
+@bp.post("/checkout")
+@customer_required
+def place_order():
+    """Place the order(s) and go to payment."""
+    f = request.form
+    placed = orders.place_order(current_world(), g.customer, f.get("address_id"), f.get("shipping_method", ""), f.get("note", ""))
+    done(gettext("订单已提交，请尽快付款"))
+    if len(placed) == 1:
+        return redirect(url_for("orders.pay", number=placed[0].number))
+    return redirect(url_for("orders.index"))

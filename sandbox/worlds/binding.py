@@ -1,0 +1,211 @@
+"""Binds each request to exactly one world (from the signed session) and records what it did.
+
+The world is never taken from a URL or a form field. Every request of a candidate, with the domain
+events it caused, is written to the control database's action log before the response is sent.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+
+from sandbox.control import attempts as attempt_service
+from sandbox.control.models import ActionLog, Attempt, AttemptStatus
+from sandbox.errors import DomainError, Forbidden
+from sandbox.runtime import runtime
+from sandbox.worlds import npc
+from sandbox.worlds.store import open_world
+from sandbox.worlds.world import READ_ONLY_MESSAGE, World
+
+# Blueprints whose every page lives inside the attempt's world.
+WORLD_BLUEPRINTS = {"storefront", "orders", "bank"}
+# Requests not worth a line in the timeline (the countdown poll, assets).
+UNLOGGED_ENDPOINTS = {"static", "exam.status", "storefront.product_image"}
+SECRET_MARKERS = ("password", "passwd", "pwd", "secret", "pin")
+
+
+def init_app(app: Flask) -> None:
+    """Install the request hooks and the domain error page."""
+    app.before_request(_bind)
+    app.after_request(_finish)
+    app.teardown_request(_teardown)
+    app.register_error_handler(DomainError, _domain_error)
+
+
+def control_db():  # noqa: ANN201
+    """The request's control-database session."""
+    if "control_db" not in g:
+        g.control_db = runtime().control.session()
+    return g.control_db
+
+
+def current_attempt() -> Attempt | None:
+    """The attempt this request is bound to, if any."""
+    return g.get("attempt")
+
+
+def current_world() -> World:
+    """The world this request is bound to (views of world blueprints only)."""
+    return g.world
+
+
+def grader_session() -> dict[str, Any] | None:
+    """The grader's signed login, when this browser is a grader's."""
+    return session.get("grader")
+
+
+def _load_attempt() -> Attempt | None:
+    grader = grader_session()
+    attempt_id = grader["attempt"] if grader else session.get("attempt_id")
+    if not attempt_id:
+        return None
+    attempt = control_db().get(Attempt, attempt_id)
+    if attempt is None:
+        session.pop("attempt_id", None)
+        return None
+    if not grader:
+        attempt_service.enforce_deadline(runtime(), control_db(), attempt)
+    return attempt
+
+
+def open_attempt_world(attempt: Attempt) -> World:
+    """Open the world of the bound attempt: read-only for graders and closed attempts."""
+    grader = grader_session()
+    if grader:
+        return open_world(Path(grader["world"]), read_only=True, frozen_real=grader["frozen_real"], actor="grader")
+    closed = attempt.status != AttemptStatus.ACTIVE
+    return open_world(attempt.world_path, read_only=closed, frozen_real=attempt.submitted_real if closed else None)
+
+
+def _bind() -> Response | None:
+    g.started = time.perf_counter()
+    if request.endpoint == "static":
+        return None
+    attempt = _load_attempt()
+    g.attempt = attempt
+    if request.blueprint not in WORLD_BLUEPRINTS:
+        return None
+    if attempt is None:
+        flash(gettext("请先登录考试系统"), "warning")
+        return redirect(url_for("exam.login"))
+    w = open_attempt_world(attempt)
+    g.world = w
+    if not w.read_only:
+        scenario = runtime().scenarios.get(attempt.scenario_id)
+        npc.run_due(w, scenario.world.get("events") or [])
+    if request.method == "POST" and w.read_only:
+        raise Forbidden(READ_ONLY_MESSAGE)
+    return None
+
+
+def _redact(form: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in form:
+        if key == "csrf_token":
+            continue
+        values = form.getlist(key)
+        if any(marker in key.lower() for marker in SECRET_MARKERS):
+            values = ["***"] * len(values)
+        out[key] = values[0] if len(values) == 1 else values
+    return out
+
+
+def _outcome(response: Response) -> str:
+    if g.get("outcome"):
+        return str(g.outcome)
+    if response.status_code in (301, 302, 303) and response.location:
+        return f"→ {response.location}"
+    return "OK" if response.status_code < 400 else f"HTTP {response.status_code}"
+
+
+def _finish(response: Response) -> Response:
+    w: World | None = g.get("world")
+    world_now = None
+    if w is not None:
+        world_now = w.now()
+        if not w.read_only:
+            if response.status_code < 400:
+                w.commit()
+            else:
+                w.rollback()
+    attempt = g.get("attempt")
+    if attempt is not None and not grader_session() and request.endpoint not in UNLOGGED_ENDPOINTS:
+        db = control_db()
+        real_now = datetime.now()
+        db.add(ActionLog(
+            attempt_id=attempt.id, kind="request", real_at=real_now, world_at=world_now,
+            method=request.method, path=request.full_path.rstrip("?"), form=_redact(request.form) or None,
+            status_code=response.status_code, outcome=_outcome(response),
+            duration_ms=round((time.perf_counter() - g.started) * 1000, 1),
+        ))
+        if w is not None:
+            for ev in w.committed:
+                db.add(ActionLog(attempt_id=attempt.id, kind="event", real_at=real_now, world_at=ev.at,
+                                 event_name=ev.name, payload={"actor": ev.actor, **ev.payload}))
+        db.commit()
+    return response
+
+
+def _teardown(exc: BaseException | None) -> None:
+    w: World | None = g.pop("world", None)
+    if w is not None:
+        w.close()
+    db = g.pop("control_db", None)
+    if db is not None:
+        db.close()
+
+
+def _domain_error(exc: DomainError):  # noqa: ANN202
+    message = gettext(exc.key, **exc.params)
+    g.outcome = message
+    return render_template("error.html", message=message), exc.status
+
+
+def done(message: str, category: str = "success") -> None:
+    """Tell the user an action succeeded (and record it as the request's outcome)."""
+    g.outcome = message
+    flash(message, category)
+
+
+def customer_required(view):  # noqa: ANN001, ANN201
+    """Send a visitor to the storefront login first, then back."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):  # noqa: ANN202
+        from sandbox.storefront import services as storefront
+
+        customer = storefront.get_customer(current_world(), session_world().get("customer"))
+        if customer is None:
+            flash(gettext("请先登录商城账号"), "warning")
+            return redirect(url_for("storefront.login", next=request.full_path))
+        g.customer = customer
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def session_world() -> dict[str, Any]:
+    """Per-world identity in the session (storefront member, bank login), reset when the world changes."""
+    attempt = current_attempt()
+    grader = grader_session()
+    if grader:
+        return grader.get("identities", {})
+    key = attempt.key if attempt else None
+    state = session.get("world")
+    if not state or state.get("key") != key:
+        state = {"key": key}
+        session["world"] = state
+    return state
+
+
+def set_session_world(**values: Any) -> None:
+    """Remember a storefront or bank login for this world."""
+    state = dict(session_world())
+    state.update(values)
+    session["world"] = state

@@ -1,0 +1,63 @@
+"""Steps a buyer takes in the storefront, shared by the reference and partial solutions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def register(page: Any, ctx: Any, username: str = "buyer_01") -> None:
+    """Open a member account."""
+    page.goto(ctx.url("/shop/register"))
+    page.fill("#username", username)
+    page.fill("#phone", ctx.params["address"]["phone"])
+    page.fill("#password", "secret123")
+    page.fill("#confirm", "secret123")
+    page.get_by_role("button", name="注册").click()
+    page.get_by_text("注册成功").wait_for()
+
+
+def add_address(page: Any, ctx: Any) -> None:
+    """Add the task's delivery address."""
+    a = ctx.params["address"]
+    page.goto(ctx.url("/shop/addresses"))
+    page.fill("#recipient", a["recipient"])
+    page.fill("#phone", a["phone"])
+    page.select_option("#province", a["province"])
+    page.select_option("#city", a["city"])
+    page.select_option("#district", a["district"])
+    page.fill("#detail", a["detail"])
+    page.fill("#postcode", a["postcode"])
+    page.get_by_role("button", name="保存地址").click()
+    page.get_by_text("收货地址已保存").wait_for()
+
+
+def buy(page: Any, ctx: Any, quantity: int) -> str:
+    """Find the product by searching, buy `quantity` of the task's variant; returns the order number."""
+    product = ctx.params["product"]
+    page.goto(ctx.url("/shop/"))
+    page.get_by_placeholder("搜索商品、品牌").fill(product["name"])
+    page.get_by_role("button", name="搜索").click()
+    page.locator(f'[data-product="{product["code"]}"]').click()
+    page.locator(f'[data-sku="{product["sku"]}"] input').check()
+    page.fill("#quantity", str(quantity))
+    page.get_by_role("button", name="立即购买").click()
+    page.get_by_role("button", name="提交订单").click()
+    page.get_by_text("网上银行支付").wait_for()
+    return page.url.rstrip("/").split("/")[-2]
+
+
+def pay(page: Any, ctx: Any, order_no: str) -> None:
+    """Pay the order at the bank cashier."""
+    page.goto(ctx.url(f"/shop/orders/{order_no}/pay"))
+    page.fill("#account_no", ctx.buyer["account_no"])
+    page.fill("#payment_password", ctx.buyer["payment_password"])
+    page.get_by_role("button", name="确认付款").click()
+    page.get_by_text("付款成功").wait_for()
+
+
+def write_answer(page: Any, ctx: Any, order_no: str) -> None:
+    """Write the order number on the answer sheet."""
+    page.goto(ctx.url("/exam/answers"))
+    page.fill("#ans-order_no", order_no)
+    page.get_by_role("button", name="保存答案").click()
+    page.get_by_text("答案已保存").wait_for()

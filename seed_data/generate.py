@@ -1,0 +1,124 @@
+"""Deterministic world generator: the same base and seed give a byte-identical template database."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import datetime
+from pathlib import Path
+
+from faker import Faker
+from sqlalchemy import create_engine, delete
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+from sandbox.bank import services as bank
+from sandbox.bank.models import AccountKind, Bank
+from sandbox.storefront.models import Category, Customer, Product, Shop, Sku
+from sandbox.worlds.base import Event, WorldMeta
+from sandbox.worlds.clock import WorldClock
+from sandbox.worlds.schema import create_schema
+from sandbox.worlds.world import World
+from seed_data.lists import BANKS, CATEGORIES, SHOP_SUFFIXES
+
+BASES = {"default"}
+BASE_SEED = 20260315
+EPOCH = datetime(2026, 3, 15, 9, 0, 0)
+PRODUCTS_PER_CATEGORY = 20
+NPC_CUSTOMERS = 40
+
+
+def card_number(rng: random.Random, prefix: str) -> str:
+    """A 19-digit bank card number with the bank's prefix."""
+    return prefix + "".join(str(rng.randrange(10)) for _ in range(19 - len(prefix)))
+
+
+def _variants(options: dict[str, list[str]], limit: int = 6) -> list[dict[str, str]]:
+    names = list(options)
+    combos = itertools.product(*(options[n] for n in names))
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.islice(combos, limit)]
+
+
+def _description(fake: Faker, brand: str, type_name: str, suffix: str) -> str:
+    return (
+        f"{brand}{type_name}（{suffix}）。品牌正品，全国联保，七天无理由退换。"
+        f"{fake.sentence(nb_words=12)}{fake.sentence(nb_words=10)}"
+    )
+
+
+def populate(w: World, rng: random.Random, fake: Faker) -> None:
+    """Fill an empty world: banks, shops with merchant accounts, catalogue, NPC customers."""
+    db = w.db
+    for b in BANKS:
+        db.add(Bank(**b))
+    db.flush()
+    bank.open_account(w, bank_code="ICBC", number=bank.FUNDING_ACCOUNT_NO, holder="市场外部资金",
+                      kind=AccountKind.FUNDING, allow_negative=True)
+    shops: dict[str, Shop] = {}
+    product_no = 0
+    for position, cat in enumerate(CATEGORIES, start=1):
+        category = Category(name=cat["name"], position=position)
+        db.add(category)
+        combos = [(t, b, s) for t in cat["types"] for b in cat["brands"] for s in t[1]]
+        rng.shuffle(combos)
+        seen: set[str] = set()
+        count = 0
+        for (type_name, _suffixes, options, (low, high)), brand, suffix in combos:
+            name = f"{brand} {type_name} {suffix}"
+            if name in seen:
+                continue
+            seen.add(name)
+            if brand not in shops:
+                bank_code = BANKS[len(shops) % len(BANKS)]
+                shop = Shop(
+                    name=f"{brand}{SHOP_SUFFIXES[len(shops) % len(SHOP_SUFFIXES)]}",
+                    city=fake.city_name(),
+                    bank_account_no=card_number(rng, bank_code["card_prefix"]),
+                    rating=rng.randint(44, 50),
+                )
+                bank.open_account(w, bank_code=bank_code["code"], number=shop.bank_account_no,
+                                  holder=shop.name, kind=AccountKind.MERCHANT)
+                db.add(shop)
+                shops[brand] = shop
+            product_no += 1
+            base_yuan = rng.randint(low, high)
+            product = Product(
+                code=f"P{product_no:05d}", name=name, brand=brand, category=category, shop=shops[brand],
+                description=_description(fake, brand, type_name, suffix), image_hue=rng.randrange(360),
+                featured=rng.random() < 0.12, sales=rng.randint(0, 5000), option_names=list(options),
+            )
+            db.add(product)
+            for v_no, variant in enumerate(_variants(options), start=1):
+                extra = 0 if v_no == 1 else rng.choice([0, 0, 10, 20, 50]) * (1 if base_yuan > 100 else 0)
+                in_stock = rng.random() > 0.08
+                product.skus.append(Sku(
+                    code=f"{product.code}-{v_no:02d}", options=variant,
+                    price_fen=(base_yuan + extra) * 100 - rng.choice([0, 0, 1, 10]),
+                    quantity=rng.randint(5, 300) if in_stock else 0,
+                ))
+            count += 1
+            if count >= PRODUCTS_PER_CATEGORY:
+                break
+    for _ in range(NPC_CUSTOMERS):
+        db.add(Customer(username=f"{fake.user_name()}{rng.randint(10, 99)}", phone=fake.phone_number(),
+                        password_hash=None, created_at=EPOCH))
+    db.flush()
+
+
+def build_world(path: Path, base: str = "default", seed: int = BASE_SEED) -> None:
+    """Create a complete template world database at `path`."""
+    if base not in BASES:
+        raise ValueError(f"unknown world base {base!r}")
+    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+    create_schema(engine)
+    with Session(engine) as db:
+        w = World(db, WorldClock(EPOCH, None), actor="system")
+        db.add(WorldMeta(id=1, base=base, seed=seed, epoch=EPOCH, clock_scale=1.0))
+        rng = random.Random(seed)
+        fake = Faker("zh_CN")
+        fake.seed_instance(seed)
+        populate(w, rng, fake)
+        # Building the market is not part of any attempt's history: start with an empty event log.
+        db.execute(delete(Event))
+        db.commit()
+    engine.dispose()
