@@ -17,7 +17,7 @@ class Runtime:
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.control = ControlDB(config["CONTROL_DB_URL"])
-        self.store = WorldStore(config["DATA_DIR"])
+        self.store = WorldStore(config["DATA_DIR"], config.get("TEMPLATES_DIR"))
         self.scenarios = ScenarioCatalog(config["SCENARIOS_DIR"])
         self.app: Flask | None = None
         self._queue = None

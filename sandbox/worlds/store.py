@@ -96,9 +96,9 @@ def canonical_hash(path: Path | str) -> str:
 class WorldStore:
     """Files for templates, worlds and snapshots under one root folder."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, templates: Path | None = None) -> None:
         self.root = Path(root)
-        self.templates = self.root / "templates"
+        self.templates = Path(templates) if templates else self.root / "templates"
         self.worlds = self.root / "worlds"
         self.snapshots = self.root / "snapshots"
         for d in (self.templates, self.worlds, self.snapshots):
