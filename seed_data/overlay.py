@@ -6,10 +6,9 @@ import random
 import string
 from typing import Any
 
-from faker import Faker
-
 from sandbox.bank import services as bank
 from sandbox.worlds.world import World
+from seed_data.fakes import seeded_faker
 from seed_data.generate import card_number
 from seed_data.lists import BANKS
 
@@ -17,8 +16,7 @@ from seed_data.lists import BANKS
 def make_identities(seed: int, accounts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Draw the candidate's identities (one per role) from the attempt seed."""
     rng = random.Random(seed)
-    fake = Faker("zh_CN")
-    fake.seed_instance(seed)
+    fake = seeded_faker(seed)
     out = []
     for spec in accounts:
         b = BANKS[rng.randrange(len(BANKS))]

@@ -1,0 +1,548 @@
+"""Bad input through the web client: each refusal names the problem, has the right status, changes nothing.
+
+Every test takes a full picture of the candidate's world before and after the bad request
+(`world_state`) and asserts the two are equal, besides the status code and the Chinese message.
+The helpers here are also used by tests/test_isolation.py and tests/test_security.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from sandbox.bank import services as bank
+from sandbox.bank.models import BankAccount, JournalLine
+from sandbox.orders.models import Order, OrderLine
+from sandbox.storefront.models import Address, CartItem, Customer, Shop, Sku
+from sandbox.worlds.base import Event
+from tests.conftest import GOOD_ADDRESS, first_address_id, shop_member
+
+ERROR_PAGE = 'data-role="error"'
+MSG_QTY_NOT_INT = "购买数量必须是正整数"
+MSG_QTY_TOO_MANY = "单次购买数量不能超过 999 件"
+MSG_ADDRESS_INVALID = "收货地址填写有误，请检查标红的项目"
+
+# --- helpers (imported by the other test files) --------------------------------------------------
+
+
+def body(resp) -> str:  # noqa: ANN001
+    """The response text."""
+    return resp.get_data(as_text=True)
+
+
+def assert_refused(resp, status: int, message: str, *, error_page: bool = True) -> None:  # noqa: ANN001
+    """The response has `status` and shows `message` (on the error page unless it is an inline form error)."""
+    text = body(resp)
+    assert resp.status_code == status, f"expected {status}, got {resp.status_code}: {text[:400]}"
+    assert message in text, f"message {message!r} not shown"
+    if error_page:
+        assert ERROR_PAGE in text
+
+
+def world_state(candidates, client) -> dict:  # noqa: ANN001
+    """Everything a bad request could have changed in the client's world."""
+    w = candidates.world(client)
+    try:
+        accounts = list(w.db.scalars(select(BankAccount).order_by(BankAccount.id)))
+        return {
+            "customers": [(c.id, c.username) for c in w.db.scalars(select(Customer).order_by(Customer.id))],
+            "cart": [(i.customer_id, i.sku_id, i.quantity) for i in w.db.scalars(select(CartItem).order_by(CartItem.id))],
+            "stock": [tuple(r) for r in w.db.execute(select(Sku.id, Sku.quantity, Sku.allocated).order_by(Sku.id))],
+            "orders": [(o.number, o.status, o.payment_status, o.fulfilment_status, o.total_fen, o.closed_at)
+                       for o in w.db.scalars(select(Order).order_by(Order.id))],
+            "order_lines": w.db.scalar(select(func.count(OrderLine.id))),
+            "addresses": [(a.id, a.customer_id, a.recipient, a.phone, a.province, a.city, a.district, a.detail,
+                           a.postcode, a.is_default) for a in w.db.scalars(select(Address).order_by(Address.id))],
+            "balances": {a.number: bank.balance(w, a) for a in accounts},
+            "accounts": {a.number: (a.failed_payment_attempts, a.locked) for a in accounts},
+            "journal_lines": w.db.scalar(select(func.count(JournalLine.id))),
+            "events": w.db.scalar(select(func.count(Event.id))),
+        }
+    finally:
+        w.close()
+
+
+def pick_skus(candidates, client, n: int = 1, min_stock: int = 10, max_price: int = 20000) -> list[Sku]:  # noqa: ANN001
+    """`n` SKUs of different shops with enough stock and a modest price."""
+    w = candidates.world(client)
+    try:
+        out, shops = [], set()
+        q = select(Sku).where(Sku.quantity - Sku.allocated >= min_stock, Sku.price_fen <= max_price).order_by(Sku.id)
+        for sku in w.db.scalars(q):
+            if sku.product.shop_id in shops:
+                continue
+            shops.add(sku.product.shop_id)
+            out.append(sku)
+            if len(out) == n:
+                return out
+        raise AssertionError("not enough SKUs in the world")
+    finally:
+        w.close()
+
+
+def cart_lines(candidates, client) -> list[tuple[int, str, int]]:  # noqa: ANN001
+    """(item id, sku code, quantity) of every cart line in the world."""
+    w = candidates.world(client)
+    try:
+        return [(i.id, i.sku.code, i.quantity) for i in w.db.scalars(select(CartItem).order_by(CartItem.id))]
+    finally:
+        w.close()
+
+
+def get_order(candidates, client, number: str) -> Order:  # noqa: ANN001
+    """An order of the client's world, with its lines loaded."""
+    w = candidates.world(client)
+    try:
+        order = w.db.scalars(select(Order).where(Order.number == number)).one()
+        order.lines  # noqa: B018  (load before the session closes)
+        return order
+    finally:
+        w.close()
+
+
+def buyer_identity(candidates, client) -> dict:  # noqa: ANN001
+    """The candidate's bank identity (card number, passwords)."""
+    return candidates.attempt_of(client).identities[0]
+
+
+def place_order(candidates, client, sku_code: str, qty: int = 1, method: str = "express",  # noqa: ANN001
+                address_id: int | None = None, **extra: str) -> str:
+    """Add to cart and check out; returns the new order number."""
+    resp = client.post("/shop/cart/add", data={"sku": sku_code, "quantity": str(qty)})
+    assert resp.status_code == 302, body(resp)
+    aid = address_id if address_id is not None else first_address_id(candidates, client)
+    resp = client.post("/shop/checkout", data={"address_id": aid, "shipping_method": method, **extra})
+    assert resp.status_code == 302 and resp.location.endswith("/pay"), body(resp)
+    return resp.location.split("/")[-2]
+
+
+def pay(client, number: str, account_no: str, password: str):  # noqa: ANN001, ANN201
+    """POST the cashier form."""
+    return client.post(f"/shop/orders/{number}/pay", data={"account_no": account_no, "payment_password": password})
+
+
+def wrong_password(right: str) -> str:
+    """A six-digit payment password that is not `right`."""
+    return "".join(str((int(c) + 1) % 10) for c in right)
+
+
+def add_second_member(client) -> None:  # noqa: ANN001
+    """Register buyer_02 (with an address) in the same world, then log buyer_01 back in."""
+    shop_member(client, "buyer_02", "13700137000")
+    other = {**GOOD_ADDRESS, "recipient": "赵二", "detail": "另一条路8号"}
+    assert client.post("/shop/addresses", data=other).status_code == 302
+
+
+def login_member(client, username: str) -> None:  # noqa: ANN001
+    """Log a storefront member in (password as made by shop_member)."""
+    resp = client.post("/shop/login", data={"username": username, "password": "secret123"})
+    assert resp.status_code == 302, body(resp)
+
+
+# --- quantities ----------------------------------------------------------------------------------
+
+BAD_QUANTITIES = [
+    ("abc", MSG_QTY_NOT_INT),
+    ("1.5", MSG_QTY_NOT_INT),
+    ("１", MSG_QTY_NOT_INT),  # full-width digit one
+    ("²", MSG_QTY_NOT_INT),  # superscript two: str.isdigit() is True for it
+    ("0", MSG_QTY_NOT_INT),
+    ("00", MSG_QTY_NOT_INT),
+    ("-1", MSG_QTY_NOT_INT),
+    ("+1", MSG_QTY_NOT_INT),
+    ("1e3", MSG_QTY_NOT_INT),
+    ("", MSG_QTY_NOT_INT),
+    ("1000", MSG_QTY_TOO_MANY),
+    ("99999999999999999999", MSG_QTY_TOO_MANY),
+]
+
+
+@pytest.mark.parametrize(("raw", "message"), BAD_QUANTITIES)
+def test_cart_add_refuses_bad_quantity(candidates, shopper, raw: str, message: str) -> None:  # noqa: ANN001
+    (sku,) = pick_skus(candidates, shopper)
+    before = world_state(candidates, shopper)
+    resp = shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": raw})
+    assert_refused(resp, 400, message)
+    after = world_state(candidates, shopper)
+    assert after == before
+    assert after["cart"] == []
+
+
+def test_cart_add_without_quantity_field_is_refused(candidates, shopper) -> None:  # noqa: ANN001
+    (sku,) = pick_skus(candidates, shopper)
+    before = world_state(candidates, shopper)
+    assert_refused(shopper.post("/shop/cart/add", data={"sku": sku.code}), 400, MSG_QTY_NOT_INT)
+    assert world_state(candidates, shopper) == before
+
+
+@pytest.fixture
+def cart_line(candidates, shopper):  # noqa: ANN001, ANN201
+    """The shopper has one cart line with quantity 2; returns (item id, sku)."""
+    (sku,) = pick_skus(candidates, shopper)
+    assert shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "2"}).status_code == 302
+    ((item_id, code, qty),) = cart_lines(candidates, shopper)
+    assert (code, qty) == (sku.code, 2)
+    return item_id, sku
+
+
+@pytest.mark.parametrize(("raw", "message"), BAD_QUANTITIES)
+def test_cart_quantity_change_refuses_bad_quantity(candidates, shopper, cart_line, raw: str, message: str) -> None:  # noqa: ANN001
+    item_id, sku = cart_line
+    before = world_state(candidates, shopper)
+    resp = shopper.post(f"/shop/cart/{item_id}/quantity", data={"quantity": raw})
+    assert_refused(resp, 400, message)
+    assert world_state(candidates, shopper) == before
+    assert cart_lines(candidates, shopper) == [(item_id, sku.code, 2)]
+
+
+def test_cart_quantity_change_accepts_good_quantity(candidates, shopper, cart_line) -> None:  # noqa: ANN001
+    """Control for the refusals above: the same route with a good value does change the cart."""
+    item_id, sku = cart_line
+    assert shopper.post(f"/shop/cart/{item_id}/quantity", data={"quantity": " 5 "}).status_code == 302
+    assert cart_lines(candidates, shopper) == [(item_id, sku.code, 5)]
+
+
+def test_cart_add_merging_past_the_limit_is_refused(candidates, shopper, cart_line) -> None:  # noqa: ANN001
+    item_id, sku = cart_line
+    before = world_state(candidates, shopper)
+    assert_refused(shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "998"}), 400, MSG_QTY_TOO_MANY)
+    assert world_state(candidates, shopper) == before
+    assert cart_lines(candidates, shopper) == [(item_id, sku.code, 2)]
+
+
+def _low_stock_sku(candidates, client) -> Sku:  # noqa: ANN001
+    w = candidates.world(client)
+    try:
+        sku = w.db.scalars(select(Sku).where((Sku.quantity - Sku.allocated).between(1, 900)).order_by(Sku.id)).first()
+        assert sku is not None
+        return sku
+    finally:
+        w.close()
+
+
+def test_more_than_stock_is_refused_with_409(candidates, shopper) -> None:  # noqa: ANN001
+    sku = _low_stock_sku(candidates, shopper)
+    too_many = str(sku.available + 1)
+    before = world_state(candidates, shopper)
+    resp = shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": too_many})
+    assert_refused(resp, 409, f"库存不足，该规格仅剩 {sku.available} 件")
+    assert world_state(candidates, shopper) == before
+
+    assert shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "1"}).status_code == 302
+    ((item_id, _, _),) = cart_lines(candidates, shopper)
+    before = world_state(candidates, shopper)
+    resp = shopper.post(f"/shop/cart/{item_id}/quantity", data={"quantity": too_many})
+    assert_refused(resp, 409, f"库存不足，该规格仅剩 {sku.available} 件")
+    assert world_state(candidates, shopper) == before
+
+
+# --- unknown and foreign ids ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["NO-SUCH-SKU", "", "' OR '1'='1", "x" * 500])
+def test_unknown_sku_is_404(candidates, shopper, code: str) -> None:  # noqa: ANN001
+    before = world_state(candidates, shopper)
+    resp = shopper.post("/shop/cart/add", data={"sku": code, "quantity": "1"})
+    assert_refused(resp, 404, "商品规格不存在")
+    assert world_state(candidates, shopper) == before
+
+
+def test_unknown_product_page_is_404(shopper) -> None:  # noqa: ANN001
+    assert_refused(shopper.get("/shop/p/NO-SUCH-PRODUCT"), 404, "商品不存在")
+
+
+def test_cart_line_of_another_member_is_404(candidates, shopper) -> None:  # noqa: ANN001
+    """buyer_01 cannot change or remove buyer_02's cart line by guessing its id."""
+    (sku,) = pick_skus(candidates, shopper)
+    add_second_member(shopper)  # now logged in as buyer_02
+    assert shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "3"}).status_code == 302
+    ((foreign_id, _, _),) = cart_lines(candidates, shopper)
+    login_member(shopper, "buyer_01")
+    before = world_state(candidates, shopper)
+    assert_refused(shopper.post(f"/shop/cart/{foreign_id}/quantity", data={"quantity": "1"}), 404, "购物车中没有这件商品")
+    assert_refused(shopper.post(f"/shop/cart/{foreign_id}/remove"), 404, "购物车中没有这件商品")
+    assert_refused(shopper.post("/shop/cart/999999/quantity", data={"quantity": "1"}), 404, "购物车中没有这件商品")
+    assert world_state(candidates, shopper) == before
+    assert cart_lines(candidates, shopper) == [(foreign_id, sku.code, 3)]
+
+
+def test_checkout_with_another_members_address_is_404(candidates, shopper) -> None:  # noqa: ANN001
+    (sku,) = pick_skus(candidates, shopper)
+    add_second_member(shopper)
+    w = candidates.world(shopper)
+    foreign = w.db.scalars(select(Address.id).join(Customer).where(Customer.username == "buyer_02")).one()
+    w.close()
+    login_member(shopper, "buyer_01")
+    assert shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "1"}).status_code == 302
+    before = world_state(candidates, shopper)
+    for aid in (foreign, "999999", "abc", ""):
+        resp = shopper.post("/shop/checkout", data={"address_id": aid, "shipping_method": "express"})
+        assert_refused(resp, 404, "收货地址不存在")
+    assert world_state(candidates, shopper) == before
+    assert before["orders"] == []
+
+
+@pytest.mark.parametrize(("form", "status", "message"), [
+    ({"shipping_method": "free"}, 400, "请选择配送方式"),
+    ({"shipping_method": ""}, 400, "请选择配送方式"),
+    ({"shipping_method": "express", "note": "备" * 201}, 400, "订单备注不能超过200个字"),
+])
+def test_checkout_bad_fields_change_nothing(candidates, shopper, form: dict, status: int, message: str) -> None:  # noqa: ANN001
+    (sku,) = pick_skus(candidates, shopper)
+    assert shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "2"}).status_code == 302
+    before = world_state(candidates, shopper)
+    resp = shopper.post("/shop/checkout", data={"address_id": first_address_id(candidates, shopper), **form})
+    assert_refused(resp, status, message)
+    assert world_state(candidates, shopper) == before
+
+
+def test_checkout_with_empty_cart_is_refused(candidates, shopper) -> None:  # noqa: ANN001
+    before = world_state(candidates, shopper)
+    resp = shopper.post("/shop/checkout", data={"address_id": first_address_id(candidates, shopper), "shipping_method": "express"})
+    assert_refused(resp, 400, "购物车是空的")
+    assert world_state(candidates, shopper) == before
+
+
+# --- tampered prices -----------------------------------------------------------------------------
+
+
+def test_tampered_price_and_ids_in_forms_do_not_change_the_charge(candidates, shopper) -> None:  # noqa: ANN001
+    sku, cheap = pick_skus(candidates, shopper, n=2)
+    tamper = {"price": "1", "price_fen": "1", "unit_price_fen": "1", "sku_id": str(cheap.id),
+              "product_id": str(cheap.product_id), "subtotal_fen": "1"}
+    resp = shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "3", **tamper})
+    assert resp.status_code == 302
+    assert [(c, q) for _, c, q in cart_lines(candidates, shopper)] == [(sku.code, 3)]
+    cart_page = body(shopper.get("/shop/cart"))
+    assert f"¥{sku.price_fen * 3 / 100:.2f}" in cart_page
+
+    resp = shopper.post("/shop/checkout", data={
+        "address_id": first_address_id(candidates, shopper), "shipping_method": "express",
+        "total_fen": "1", "goods_total_fen": "1", "shipping_fee_fen": "0", "unit_price_fen": "1", "price": "1",
+    })
+    assert resp.status_code == 302
+    number = resp.location.split("/")[-2]
+    order = get_order(candidates, shopper, number)
+    assert [(ln.sku_code, ln.unit_price_fen, ln.quantity) for ln in order.lines] == [(sku.code, sku.price_fen, 3)]
+    assert order.goods_total_fen == sku.price_fen * 3
+    assert order.shipping_fee_fen == 800
+    assert order.total_fen == sku.price_fen * 3 + 800
+
+    ident = buyer_identity(candidates, shopper)
+    w = candidates.world(shopper)
+    shop_no = w.db.get(Shop, order.shop_id).bank_account_no
+    shop_before = bank.balance(w, bank.find_account(w, shop_no))
+    w.close()
+    resp = shopper.post(f"/shop/orders/{number}/pay", data={
+        "account_no": ident["account_no"], "payment_password": ident["payment_password"],
+        "amount_fen": "1", "total_fen": "1",
+    })
+    assert resp.status_code == 302
+    w = candidates.world(shopper)
+    try:
+        assert w.db.get(Order, order.id).payment_status == "paid"
+        assert bank.balance(w, bank.find_account(w, ident["account_no"])) == 500000 - order.total_fen
+        assert bank.balance(w, bank.find_account(w, shop_no)) == shop_before + order.total_fen
+    finally:
+        w.close()
+
+
+# --- address book --------------------------------------------------------------------------------
+
+ADDRESS_CASES = [
+    ("recipient", "", "收货人姓名须为2-20个字"),
+    ("recipient", "   ", "收货人姓名须为2-20个字"),
+    ("recipient", "王", "收货人姓名须为2-20个字"),
+    ("recipient", "王" * 21, "收货人姓名须为2-20个字"),
+    ("phone", "", "请输入11位有效手机号"),
+    ("phone", "1391234567", "请输入11位有效手机号"),
+    ("phone", "139123456789", "请输入11位有效手机号"),
+    ("phone", "23912345678", "请输入11位有效手机号"),
+    ("phone", "139-1234-567", "请输入11位有效手机号"),
+    ("phone", "13９１２３４５６７８", "请输入11位有效手机号"),  # full-width digits
+    ("province", "", "请选择省份"),
+    ("province", "火星省", "请选择省份"),
+    ("city", "", "请选择城市"),
+    ("city", "广州市", "请选择城市"),  # a real city, but of 广东省
+    ("district", "", "请选择区/县"),
+    ("district", "天河区", "请选择区/县"),  # a real district, but of 广州市
+    ("detail", "", "详细地址须为5-120个字"),
+    ("detail", "文三路", "详细地址须为5-120个字"),
+    ("detail", "路" * 121, "详细地址须为5-120个字"),
+    ("postcode", "", "邮编须为6位数字"),
+    ("postcode", "31001", "邮编须为6位数字"),
+    ("postcode", "3100123", "邮编须为6位数字"),
+    ("postcode", "31001a", "邮编须为6位数字"),
+    ("postcode", "３１００１２", "邮编须为6位数字"),  # full-width digits
+]
+
+
+@pytest.fixture
+def member(candidates):  # noqa: ANN001, ANN201
+    """A candidate client with a storefront member and no address yet."""
+    client = candidates.login()
+    shop_member(client)
+    return client
+
+
+@pytest.mark.parametrize(("field", "value", "message"), ADDRESS_CASES,
+                         ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(ADDRESS_CASES)])
+def test_invalid_address_field_is_refused(candidates, member, field: str, value: str, message: str) -> None:  # noqa: ANN001
+    before = world_state(candidates, member)
+    resp = member.post("/shop/addresses", data={**GOOD_ADDRESS, field: value})
+    assert_refused(resp, 400, MSG_ADDRESS_INVALID, error_page=False)
+    text = body(resp)
+    errors = re.findall(r'<div class="field-error">([^<]*)</div>', text)
+    assert errors == [message], errors
+    # the error sits in the wrapper of the wrong field
+    assert re.search(r'class="has-error">\s*<label for="%s"' % field, text)
+    after = world_state(candidates, member)
+    assert after == before
+    assert after["addresses"] == []
+
+
+def test_empty_address_form_names_every_wrong_field(candidates, member) -> None:  # noqa: ANN001
+    before = world_state(candidates, member)
+    resp = member.post("/shop/addresses", data={})
+    assert_refused(resp, 400, MSG_ADDRESS_INVALID, error_page=False)
+    errors = re.findall(r'<div class="field-error">([^<]*)</div>', body(resp))
+    assert errors == ["收货人姓名须为2-20个字", "请输入11位有效手机号", "请选择省份", "详细地址须为5-120个字", "邮编须为6位数字"]
+    assert world_state(candidates, member) == before
+
+
+def test_good_address_is_stored(candidates, member) -> None:  # noqa: ANN001
+    """Control for the refusals above."""
+    assert member.post("/shop/addresses", data=GOOD_ADDRESS).status_code == 302
+    addresses = world_state(candidates, member)["addresses"]
+    assert [(a[2], a[7], a[8]) for a in addresses] == [("王小明", "文三路100号5栋201室", "310012")]
+
+
+def test_delete_unknown_address_is_404(candidates, shopper) -> None:  # noqa: ANN001
+    before = world_state(candidates, shopper)
+    assert_refused(shopper.post("/shop/addresses/999999/delete"), 404, "收货地址不存在")
+    assert_refused(shopper.post("/shop/addresses/999999/default"), 404, "收货地址不存在")
+    assert world_state(candidates, shopper) == before
+
+
+# --- payment password ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def unpaid(candidates, shopper):  # noqa: ANN001, ANN201
+    """An unpaid order of the shopper; returns its number."""
+    (sku,) = pick_skus(candidates, shopper)
+    return place_order(candidates, shopper, sku.code, 2)
+
+
+def _account(candidates, client, number: str) -> tuple[int, int, bool]:  # noqa: ANN001
+    w = candidates.world(client)
+    try:
+        acc = bank.find_account(w, number)
+        return bank.balance(w, acc), acc.failed_payment_attempts, acc.locked
+    finally:
+        w.close()
+
+
+def test_wrong_payment_password_is_counted_and_moves_nothing(candidates, shopper, unpaid) -> None:  # noqa: ANN001
+    ident = buyer_identity(candidates, shopper)
+    before = world_state(candidates, shopper)
+    resp = pay(shopper, unpaid, ident["account_no"], wrong_password(ident["payment_password"]))
+    assert_refused(resp, 401, "支付密码错误，还可以尝试 4 次", error_page=False)
+    assert _account(candidates, shopper, ident["account_no"]) == (500000, 1, False)
+    after = world_state(candidates, shopper)
+    # only the failure counter and its event changed
+    assert after["accounts"][ident["account_no"]] == (1, False)
+    assert after["events"] == before["events"] + 1
+    for key in ("cart", "stock", "orders", "order_lines", "addresses", "balances", "journal_lines"):
+        assert after[key] == before[key], key
+    order = get_order(candidates, shopper, unpaid)
+    assert (order.status, order.payment_status, order.paid_at) == ("open", "unpaid", None)
+    w = candidates.world(shopper)
+    assert [e.payload["failures"] for e in w.events("payment.password_failed")] == [1]
+    assert w.events("payment.succeeded") == []
+    w.close()
+
+
+def test_five_wrong_passwords_lock_the_account(candidates, shopper, unpaid) -> None:  # noqa: ANN001
+    ident = buyer_identity(candidates, shopper)
+    bad = wrong_password(ident["payment_password"])
+    before = world_state(candidates, shopper)
+    for left in (4, 3, 2, 1):
+        assert_refused(pay(shopper, unpaid, ident["account_no"], bad), 401, f"支付密码错误，还可以尝试 {left} 次",
+                       error_page=False)
+        assert _account(candidates, shopper, ident["account_no"]) == (500000, 5 - left, False)
+    resp = pay(shopper, unpaid, ident["account_no"], bad)
+    assert_refused(resp, 403, "支付密码错误次数过多，账户已锁定", error_page=False)
+    assert _account(candidates, shopper, ident["account_no"]) == (500000, 5, True)
+    # locked: even the right password is refused, and nothing moves
+    resp = pay(shopper, unpaid, ident["account_no"], ident["payment_password"])
+    assert_refused(resp, 403, "支付密码错误次数过多，账户已锁定", error_page=False)
+    after = world_state(candidates, shopper)
+    assert after["balances"] == before["balances"]
+    assert after["journal_lines"] == before["journal_lines"]
+    assert after["orders"] == before["orders"]
+    assert after["stock"] == before["stock"]
+    assert after["accounts"][ident["account_no"]] == (5, True)
+    assert get_order(candidates, shopper, unpaid).payment_status == "unpaid"
+
+
+def test_right_password_after_failures_pays_and_resets_counter(candidates, shopper, unpaid) -> None:  # noqa: ANN001
+    ident = buyer_identity(candidates, shopper)
+    for _ in range(2):
+        pay(shopper, unpaid, ident["account_no"], wrong_password(ident["payment_password"]))
+    assert _account(candidates, shopper, ident["account_no"])[1:] == (2, False)
+    assert pay(shopper, unpaid, ident["account_no"], ident["payment_password"]).status_code == 302
+    order = get_order(candidates, shopper, unpaid)
+    assert order.payment_status == "paid"
+    assert _account(candidates, shopper, ident["account_no"]) == (500000 - order.total_fen, 0, False)
+
+
+@pytest.mark.parametrize(("account", "status", "message"), [
+    ("", 400, "请输入正确的银行卡号"),
+    ("6222abc", 400, "请输入正确的银行卡号"),
+    ("１２３４", 400, "请输入正确的银行卡号"),
+    ("6222000000000000000", 404, "银行账号不存在"),
+    ("0000000000000000", 404, "银行账号不存在"),  # the funding account is not a card
+])
+def test_pay_with_bad_card_number_moves_nothing(candidates, shopper, unpaid, account: str, status: int, message: str) -> None:  # noqa: ANN001
+    ident = buyer_identity(candidates, shopper)
+    before = world_state(candidates, shopper)
+    resp = pay(shopper, unpaid, account, ident["payment_password"])
+    assert_refused(resp, status, message, error_page=False)
+    assert world_state(candidates, shopper) == before
+
+
+def test_pay_from_a_merchant_account_is_refused(candidates, shopper, unpaid) -> None:  # noqa: ANN001
+    w = candidates.world(shopper)
+    merchant = w.db.scalars(select(BankAccount.number).where(BankAccount.kind == "merchant")).first()
+    w.close()
+    before = world_state(candidates, shopper)
+    assert_refused(pay(shopper, unpaid, merchant, "123456"), 404, "银行账号不存在", error_page=False)
+    assert world_state(candidates, shopper) == before
+
+
+def test_paying_or_cancelling_twice_is_refused(candidates, shopper, unpaid) -> None:  # noqa: ANN001
+    ident = buyer_identity(candidates, shopper)
+    assert pay(shopper, unpaid, ident["account_no"], ident["payment_password"]).status_code == 302
+    before = world_state(candidates, shopper)
+    assert_refused(pay(shopper, unpaid, ident["account_no"], ident["payment_password"]), 409, "该订单当前不能付款",
+                   error_page=False)
+    assert_refused(shopper.post(f"/shop/orders/{unpaid}/cancel"), 409, "只有待付款的订单可以取消")
+    assert world_state(candidates, shopper) == before
+
+
+def test_payment_beyond_balance_is_refused(candidates, shopper) -> None:  # noqa: ANN001
+    w = candidates.world(shopper)
+    sku = w.db.scalars(select(Sku).where(Sku.price_fen > 0).order_by(Sku.price_fen.desc())).first()
+    w.close()
+    qty = 500000 // sku.price_fen + 1
+    assert qty <= min(sku.available, 999), "the world has no SKU expensive enough for this test"
+    number = place_order(candidates, shopper, sku.code, qty)
+    ident = buyer_identity(candidates, shopper)
+    before = world_state(candidates, shopper)
+    assert_refused(pay(shopper, number, ident["account_no"], ident["payment_password"]), 409, "余额不足",
+                   error_page=False)
+    assert world_state(candidates, shopper) == before
+    assert get_order(candidates, shopper, number).payment_status == "unpaid"

@@ -1,0 +1,88 @@
+"""Practice mode (self-check, reset) and examiner pages (list, detail, regrade, exports)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+
+from playwright.sync_api import expect
+
+from sandbox.control import people
+from sandbox.control.models import StaffRole
+
+
+def test_trainee_practises_self_checks_and_resets(harness, browser_app) -> None:  # noqa: ANN001
+    rt = browser_app.extensions["sandbox"]
+    db = rt.control.session()
+    people.create_staff(db, "practice-1", "学员 甲", StaffRole.TRAINEE, "trainee-pass")
+    db.close()
+    base = harness.browser.server.base_url
+    context = harness.browser.browser.new_context(locale="zh-CN")
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    page.goto(base + "/staff/login")
+    page.fill("#username", "practice-1")
+    page.fill("#password", "trainee-pass")
+    page.get_by_role("button", name="登录").click()
+    page.locator('[data-scenario="b2c-purchase"]').get_by_role("button", name="开始练习").click()
+    expect(page.locator(".taskpanel")).to_contain_text("购买")
+
+    # Register a member, then self-check: partial credit shows at once.
+    page.goto(base + "/shop/register")
+    page.fill("#username", "practice_user")
+    page.fill("#phone", "13800000000")
+    page.fill("#password", "secret123")
+    page.fill("#confirm", "secret123")
+    page.get_by_role("button", name="注册").click()
+    page.get_by_role("button", name="自测评分").click()
+    expect(page.locator('[data-role="total"]')).to_contain_text("10")
+    expect(page.locator('[data-item="registered"]')).to_contain_text("practice_user")
+
+    # Self-check does not close the world: the trainee can keep working.
+    page.goto(base + "/shop/")
+    expect(page.locator('[data-role="member"]')).to_have_text("practice_user")
+
+    # Reset gives a fresh world: the member is gone, self-check scores 0.
+    page.on("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="重置").first.click()
+    expect(page.get_by_text("已重置练习环境")).to_be_visible()
+    page.goto(base + "/shop/")
+    expect(page.get_by_role("link", name="免费注册")).to_be_visible()
+    page.get_by_role("button", name="自测评分").click()
+    expect(page.locator('[data-role="total"]')).to_contain_text("0")
+    context.close()
+
+
+def test_examiner_pages_regrade_and_exports(harness, browser_app) -> None:  # noqa: ANN001
+    rt = browser_app.extensions["sandbox"]
+    db = rt.control.session()
+    people.create_staff(db, "examiner-2", "考评员 乙", StaffRole.EXAMINER, "examiner-pass")
+    db.close()
+    attempt = harness.new_attempt("b2c-purchase", 11)
+    harness.submit(attempt)
+    harness.grade(attempt)
+
+    client = browser_app.test_client()
+    assert client.get("/examiner/").status_code == 302  # not logged in
+    token = client.get("/staff/login").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/staff/login", data={"username": "examiner-2", "password": "examiner-pass", "csrf_token": token})
+    listing = client.get("/examiner/").get_data(as_text=True)
+    assert f'data-attempt="{attempt.id}"' in listing
+    detail = client.get(f"/examiner/attempts/{attempt.id}")
+    assert detail.status_code == 200 and "前置评分项未通过" in detail.get_data(as_text=True)
+
+    runs_before = len(rt.control.session().get(type(attempt), attempt.id).grade_runs)
+    page = detail.get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post(f"/examiner/attempts/{attempt.id}/regrade", data={"csrf_token": token}).status_code == 302
+    rt.grading.join()
+    runs = rt.control.session().get(type(attempt), attempt.id).grade_runs
+    assert len(runs) == runs_before + 1 and runs[-1].triggered_by == "regrade" and runs[-1].score == 0
+
+    exported = client.get("/examiner/export.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert any(r["attempt"] == attempt.key and r["score"] == "0.0" for r in rows)
+    junit = ET.fromstring(client.get(f"/examiner/runs/{runs[-1].id}/junit.xml").data)
+    assert junit.tag == "testsuite" and len(junit.findall("testcase")) == 6 and junit.get("failures") == "6"
+    assert client.get(f"/examiner/runs/{runs[-1].id}/evidence/../../control.sqlite").status_code == 404
