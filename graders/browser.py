@@ -83,7 +83,7 @@ class GradingBrowser:
 class UISession:
     """A fresh browser context logged in to one attempt's world with a grader-only signed login."""
 
-    def __init__(self, owner: GradingBrowser, login_url: Callable[[], str], trace_path: Path) -> None:
+    def __init__(self, owner: GradingBrowser, login_url: Callable[[str], str], trace_path: Path) -> None:
         self.owner = owner
         self._login_url = login_url
         self.trace_path = trace_path
@@ -98,11 +98,19 @@ class UISession:
     def page(self):  # noqa: ANN201
         """The logged-in page (context and trace start on first use)."""
         if self._page is None:
+            self.open("/shop/")
+        return self._page
+
+    def open(self, path: str):  # noqa: ANN201
+        """Show `path` in the grader's page; the first call logs in on the way (one navigation)."""
+        if self._page is None:
             self.context = self.owner.browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
             self.context.set_default_timeout(10_000)
             self.context.tracing.start(screenshots=True, snapshots=True)
             self._page = self.context.new_page()
-            self._page.goto(self.base_url + self._login_url())
+            self._page.goto(self.base_url + self._login_url(path))
+        else:
+            self._page.goto(self.base_url + path)
         return self._page
 
     def close(self) -> Path | None:

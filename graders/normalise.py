@@ -25,6 +25,8 @@ def money(value: str) -> int | None:
         amount = Decimal(cleaned)
     except InvalidOperation:
         return None
+    if not amount.is_finite():  # 'inf' and 'NaN' parse as Decimals but are not money
+        return None
     fen = amount * 100
     if fen != fen.to_integral_value():
         return None

@@ -7,6 +7,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from graders.browser import GradingBrowser
 from graders.context import GradeContext
@@ -49,10 +50,10 @@ def grade_attempt(rt: Any, attempt_id: int, triggered_by: str, browser: GradingB
         world = open_world(snapshot, read_only=True, frozen_real=frozen, actor="grader")
         ctx = GradeContext(scenario, attempt.params, dict(attempt.answers or {}), attempt.identities, world, folder / "evidence")
 
-        def login_url() -> str:
+        def login_url(next_path: str) -> str:
             token = signed_login.issue(rt.config["SECRET_KEY"], attempt.id, "buyer", world=str(snapshot),
                                        frozen_real=frozen, identities={"customer": ctx.facts.get("customer_id")})
-            return f"/signed-login/{token}?next=/shop/"
+            return f"/signed-login/{token}?next={quote(next_path)}"
 
         trace = None
         try:

@@ -17,11 +17,19 @@ def fmt_time(value: datetime | None, with_seconds: bool = False) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 
 
+def localised(text: dict[str, str]) -> str:
+    """Pick the user's language from a scenario's {zh, en} text (Chinese when there is no English)."""
+    from sandbox import select_locale
+
+    return (text.get("en") if select_locale() == "en" else None) or text["zh"]
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and the globals templates use."""
     app.add_template_filter(fmt_yuan, "yuan")
     app.add_template_filter(fmt_time, "wtime")
     app.add_template_filter(lambda key: gettext(key), "t")
+    app.add_template_filter(localised, "i18n")
 
     @app.context_processor
     def inject():  # noqa: ANN202

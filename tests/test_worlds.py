@@ -24,7 +24,7 @@ from sandbox.scenarios.params import draw_params
 from sandbox.storefront import services as storefront
 from sandbox.storefront.models import Category, Customer, Product, Sku
 from sandbox.worlds import npc
-from sandbox.worlds.base import Event, NpcRun, WorldMeta
+from sandbox.worlds.base import NpcRun, WorldMeta
 from sandbox.worlds.clock import WorldClock, parse_offset
 from sandbox.worlds.store import WorldStore, canonical_hash, open_world
 from seed_data.generate import BASE_SEED, EPOCH, build_world

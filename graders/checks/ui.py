@@ -20,8 +20,7 @@ def order_shows_status(ctx: GradeContext, status: str) -> CheckResult:
     number = ctx.facts.get("order_no")
     if not number:
         return CheckResult.failed("没有可在页面上核对的订单")
-    page = ctx.ui.page
-    page.goto(f"{ctx.ui.base_url}/shop/orders/")
+    page = ctx.ui.open("/shop/orders/")
     row = page.locator(f'[data-order-no="{number}"]')
     if row.count() == 0:
         return CheckResult.failed(f"“我的订单”页面上找不到订单 {number}", screenshot(ctx, "order-list"))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from sandbox.bank import services as bank
 from sandbox.bank.models import BankAccount
 from sandbox.errors import DomainError
-from sandbox.worlds.binding import current_world, done, session_world, set_session_world
+from sandbox.worlds.binding import current_world, done, refused, session_world, set_session_world
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 
@@ -26,8 +26,7 @@ def login():
     try:
         account = bank.login(current_world(), request.form.get("account_no", ""), request.form.get("password", ""))
     except DomainError as exc:
-        g.outcome = gettext(exc.key)
-        return render_template("bank/login.html", error=gettext(exc.key),
+        return render_template("bank/login.html", error=refused(exc),
                                account_no=request.form.get("account_no", "")), exc.status
     set_session_world(bank_account=account.id)
     done(gettext("登录成功"))

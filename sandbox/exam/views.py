@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -11,7 +23,7 @@ from sandbox.control import people, signed_login
 from sandbox.control.models import Attempt, AttemptStatus, Candidate, Staff, StaffRole
 from sandbox.errors import DomainError
 from sandbox.runtime import runtime
-from sandbox.worlds.binding import control_db, current_attempt, done
+from sandbox.worlds.binding import control_db, current_attempt, done, refused
 
 bp = Blueprint("exam", __name__)
 
@@ -30,9 +42,8 @@ def login():
     try:
         candidate = people.authenticate_candidate(control_db(), request.form.get("ticket_no"), request.form.get("password"))
     except DomainError as exc:
-        g.outcome = gettext(exc.key)
-        return render_template("exam/login.html", error=gettext(exc.key), ticket_no=request.form.get("ticket_no", "")), exc.status
-    session.clear()
+        return render_template("exam/login.html", error=refused(exc), ticket_no=request.form.get("ticket_no", "")), exc.status
+    fresh_session()
     session["who"] = {"kind": "candidate", "id": candidate.id, "name": candidate.name}
     return redirect(url_for("exam.desktop"))
 
@@ -45,8 +56,8 @@ def staff_login():
     try:
         staff = people.authenticate_staff(control_db(), request.form.get("username"), request.form.get("password"))
     except DomainError as exc:
-        return render_template("exam/staff_login.html", error=gettext(exc.key), username=request.form.get("username", "")), exc.status
-    session.clear()
+        return render_template("exam/staff_login.html", error=refused(exc), username=request.form.get("username", "")), exc.status
+    fresh_session()
     session["who"] = {"kind": "staff", "id": staff.id, "role": staff.role, "name": staff.display_name}
     return redirect(url_for("examiner.attempts" if staff.role == StaffRole.EXAMINER else "practice.index"))
 
@@ -54,11 +65,16 @@ def staff_login():
 @bp.get("/logout")
 def logout():
     """Forget the login."""
+    fresh_session()
+    return redirect(url_for("exam.home"))
+
+
+def fresh_session() -> None:
+    """Forget every login (a new identity starts clean) but keep the chosen language."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
-    return redirect(url_for("exam.home"))
 
 
 def _candidate() -> Candidate | None:
@@ -137,7 +153,7 @@ def signed_login_view(token: str):
     attempt = control_db().get(Attempt, claims["attempt"])
     if attempt is None:
         abort(404)
-    session.clear()
+    fresh_session()
     if claims["role"] in signed_login.READ_ONLY_ROLES:
         session["grader"] = {
             "attempt": attempt.id, "role": claims["role"], "world": claims["world"],
@@ -152,7 +168,10 @@ def signed_login_view(token: str):
         session["attempt_id"] = attempt.id
     else:
         abort(403)
-    return redirect(request.args.get("next") or url_for("exam.desktop"))
+    target = request.args.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("exam.desktop")
+    return redirect(target)
 
 
 def attempts_of_candidate(candidate_id: int) -> list[Attempt]:

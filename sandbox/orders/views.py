@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from sandbox.bank.services import MAX_PAYMENT_PASSWORD_FAILURES
 from sandbox.errors import DomainError
 from sandbox.orders import services as orders
 from sandbox.orders.models import STATUS_LABELS
-from sandbox.worlds.binding import current_world, customer_required, done
+from sandbox.worlds.binding import current_world, customer_required, done, refused
 
 bp = Blueprint("orders", __name__, url_prefix="/shop/orders")
 
@@ -58,13 +59,11 @@ def pay(number: str):
     w = current_world()
     order = orders.get_order(w, g.customer, number)
     if request.method == "GET":
-        return render_template("orders/pay.html", order=order)
+        return render_template("orders/pay.html", order=order, max_failures=MAX_PAYMENT_PASSWORD_FAILURES)
     try:
         orders.pay_order(w, g.customer, number, request.form.get("account_no", ""), request.form.get("payment_password", ""))
     except DomainError as exc:
-        msg = gettext(exc.key, **exc.params)
-        g.outcome = msg
-        return render_template("orders/pay.html", order=order, error=msg,
+        return render_template("orders/pay.html", order=order, error=refused(exc), max_failures=MAX_PAYMENT_PASSWORD_FAILURES,
                                account_no=request.form.get("account_no", "")), exc.status
     done(gettext("付款成功！订单号 %(no)s", no=number))
     return redirect(url_for("orders.detail", number=number))

@@ -6,6 +6,7 @@ import json
 import random
 from typing import Any
 
+from faker import Faker
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 

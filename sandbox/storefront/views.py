@@ -10,7 +10,14 @@ from sandbox.orders import services as orders
 from sandbox.orders.models import SHIPPING_METHODS
 from sandbox.storefront import images
 from sandbox.storefront import services as shop
-from sandbox.worlds.binding import current_world, customer_required, done, session_world, set_session_world
+from sandbox.worlds.binding import (
+    current_world,
+    customer_required,
+    done,
+    refused,
+    session_world,
+    set_session_world,
+)
 from seed_data.lists import REGIONS
 
 bp = Blueprint("storefront", __name__, url_prefix="/shop")
@@ -48,7 +55,7 @@ def search():
         min_fen = shop.parse_price_yuan(args.get("min"))
         max_fen = shop.parse_price_yuan(args.get("max"))
     except DomainError as exc:
-        error, min_fen, max_fen = gettext(exc.key), None, None
+        error, min_fen, max_fen = refused(exc), None, None
     category_id = args.get("category", type=int)
     sort = args.get("sort") if args.get("sort") in shop.SORTS else "default"
     result = shop.search(w, args.get("q", "").strip()[:50], category_id, min_fen, max_fen, sort, args.get("page", 1, type=int))
@@ -80,9 +87,7 @@ def register():
     try:
         customer = shop.register(current_world(), f.get("username"), f.get("password"), f.get("confirm"), f.get("phone"))
     except DomainError as exc:
-        msg = gettext(exc.key, **exc.params)
-        g.outcome = msg
-        return render_template("storefront/register.html", error=msg, form=f), exc.status
+        return render_template("storefront/register.html", error=refused(exc), form=f), exc.status
     set_session_world(customer=customer.id)
     done(gettext("注册成功，欢迎你，%(name)s", name=customer.username))
     return redirect(_safe_next(url_for("storefront.index")))
@@ -96,9 +101,7 @@ def login():
     try:
         customer = shop.authenticate(current_world(), request.form.get("username"), request.form.get("password"))
     except DomainError as exc:
-        msg = gettext(exc.key)
-        g.outcome = msg
-        return render_template("storefront/login.html", error=msg, username=request.form.get("username", "")), exc.status
+        return render_template("storefront/login.html", error=refused(exc), username=request.form.get("username", "")), exc.status
     set_session_world(customer=customer.id)
     done(gettext("登录成功"))
     return redirect(_safe_next(url_for("storefront.index")))
@@ -125,9 +128,8 @@ def add_address():
     try:
         shop.add_address(current_world(), g.customer, request.form, make_default=bool(request.form.get("is_default")))
     except shop.AddressInvalid as exc:
-        g.outcome = gettext(exc.key)
         return render_template("storefront/addresses.html", regions=REGIONS, form=request.form,
-                               errors=exc.errors, error=gettext(exc.key)), 400
+                               errors=exc.errors, error=refused(exc)), 400
     done(gettext("收货地址已保存"))
     return redirect(_safe_next(url_for("storefront.addresses")))
 
@@ -162,8 +164,9 @@ def cart():
 @customer_required
 def cart_add():
     """Add a variant to the cart (price and stock come from the server, never the form)."""
-    item = shop.add_to_cart(current_world(), g.customer, request.form.get("sku"), request.form.get("quantity"))
-    done(gettext("已加入购物车：%(name)s × %(qty)s", name=item.sku.product.name, qty=request.form.get("quantity")))
+    quantity = shop.parse_quantity(request.form.get("quantity"))
+    item = shop.add_to_cart(current_world(), g.customer, request.form.get("sku"), quantity)
+    done(gettext("已加入购物车：%(name)s × %(qty)s", name=item.sku.product.name, qty=quantity))
     if request.form.get("buy_now"):
         return redirect(url_for("storefront.checkout"))
     return redirect(url_for("storefront.cart"))

@@ -161,10 +161,15 @@ def _teardown(exc: BaseException | None) -> None:
         db.close()
 
 
-def _domain_error(exc: DomainError):  # noqa: ANN202
+def refused(exc: DomainError) -> str:
+    """The user's-language message of a refused action (recorded as the request's outcome)."""
     message = gettext(exc.key, **exc.params)
     g.outcome = message
-    return render_template("error.html", message=message), exc.status
+    return message
+
+
+def _domain_error(exc: DomainError):  # noqa: ANN202
+    return render_template("error.html", message=refused(exc)), exc.status
 
 
 def done(message: str, category: str = "success") -> None:

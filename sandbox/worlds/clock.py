@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,9 +33,8 @@ class WorldClock:
 
 def parse_offset(text: str) -> timedelta:
     """Parse an NPC offset such as '+5m', '+90s', '+2h' or '+1d'."""
-    text = text.strip()
-    if not text.startswith("+") or len(text) < 3 or text[-1] not in "smhd":
+    match = re.fullmatch(r"\+(\d+)([smhd])", text.strip())
+    if not match:
         raise ValueError(f"offset must look like '+5m', got {text!r}")
-    amount = int(text[1:-1])
-    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[text[-1]]
-    return timedelta(**{unit: amount})
+    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match[2]]
+    return timedelta(**{unit: int(match[1])})
