@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from flask import Flask, g, session
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(fmt_time, "wtime")
     app.add_template_filter(lambda key: gettext(key), "t")
     app.add_template_filter(localised, "i18n")
+    app.add_template_filter(lambda value: json.dumps(value, ensure_ascii=False, default=str), "json")
 
     @app.context_processor
     def inject():  # noqa: ANN202

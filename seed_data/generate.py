@@ -19,7 +19,7 @@ from sandbox.worlds.base import Event, WorldMeta
 from sandbox.worlds.clock import WorldClock
 from sandbox.worlds.schema import create_schema
 from sandbox.worlds.world import World
-from seed_data.lists import BANKS, CATEGORIES, SHOP_SUFFIXES
+from seed_data.lists import BANKS, CATEGORIES, SELLING_POINTS, SHOP_SUFFIXES
 
 BASES = {"default"}
 BASE_SEED = 20260315
@@ -39,11 +39,9 @@ def _variants(options: dict[str, list[str]], limit: int = 6) -> list[dict[str, s
     return [dict(zip(names, combo, strict=True)) for combo in itertools.islice(combos, limit)]
 
 
-def _description(fake: Faker, brand: str, type_name: str, suffix: str) -> str:
-    return (
-        f"{brand}{type_name}（{suffix}）。品牌正品，全国联保，七天无理由退换。"
-        f"{fake.sentence(nb_words=12)}{fake.sentence(nb_words=10)}"
-    )
+def _description(rng: random.Random, brand: str, type_name: str, suffix: str) -> str:
+    points = rng.sample(SELLING_POINTS, 3)
+    return f"{brand}{type_name}（{suffix}）。" + "".join(points)
 
 
 def populate(w: World, rng: random.Random, fake: Faker) -> None:
@@ -84,7 +82,7 @@ def populate(w: World, rng: random.Random, fake: Faker) -> None:
             base_yuan = rng.randint(low, high)
             product = Product(
                 code=f"P{product_no:05d}", name=name, brand=brand, category=category, shop=shops[brand],
-                description=_description(fake, brand, type_name, suffix), image_hue=rng.randrange(360),
+                description=_description(rng, brand, type_name, suffix), image_hue=rng.randrange(360),
                 featured=rng.random() < 0.12, sales=rng.randint(0, 5000), option_names=list(options),
             )
             db.add(product)

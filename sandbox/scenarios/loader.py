@@ -16,7 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sandbox.scenarios.schema import SCENARIO_SCHEMA
 
 # Bump when seed_data changes what a template contains, so old templates are not reused.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 class ScenarioError(Exception):

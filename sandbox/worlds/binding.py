@@ -27,7 +27,8 @@ from sandbox.worlds.world import READ_ONLY_MESSAGE, World
 WORLD_BLUEPRINTS = {"storefront", "orders", "bank"}
 # Requests not worth a line in the timeline (the countdown poll, assets).
 UNLOGGED_ENDPOINTS = {"static", "exam.status", "storefront.product_image"}
-SECRET_MARKERS = ("password", "passwd", "pwd", "secret", "pin")
+SECRET_MARKERS = ("password", "passwd", "pwd", "secret", "confirm")  # form keys containing these
+SECRET_KEYS = {"pin", "cvv", "otp"}  # or equal to these
 
 
 def init_app(app: Flask) -> None:
@@ -110,7 +111,7 @@ def _redact(form: Any) -> dict[str, Any]:
         if key == "csrf_token":
             continue
         values = form.getlist(key)
-        if any(marker in key.lower() for marker in SECRET_MARKERS):
+        if key.lower() in SECRET_KEYS or any(marker in key.lower() for marker in SECRET_MARKERS):
             values = ["***"] * len(values)
         out[key] = values[0] if len(values) == 1 else values
     return out
