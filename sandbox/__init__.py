@@ -36,7 +36,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     rt.control.create_all()
     app.extensions["sandbox"] = rt
 
-    csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
     from sandbox import filters, npc_actions  # noqa: F401  (registers NPC actions)
@@ -49,7 +48,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from sandbox.worlds import binding
 
     filters.init_app(app)
-    binding.init_app(app)
+    binding.init_app(app)  # before CSRF, so a refused request of a candidate is still recorded
+    csrf.init_app(app)
     for bp in (exam_bp, storefront_bp, orders_bp, bank_bp, examiner_bp, practice_bp):
         app.register_blueprint(bp)
 
@@ -65,6 +65,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         from flask_babel import gettext
 
         return render_template("error.html", message=gettext("页面不存在")), 404
+
+    @app.errorhandler(401)
+    @app.errorhandler(403)
+    def refused(exc):  # noqa: ANN001, ANN202
+        from flask_babel import gettext
+
+        return render_template("error.html", message=gettext("登录链接无效或已过期，或没有权限访问此页面")), exc.code
 
     @app.get("/lang/<code>")
     def set_language(code: str):  # noqa: ANN202

@@ -16,13 +16,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
-from sqlalchemy import select
 
 from sandbox.control import attempts as attempt_service
 from sandbox.control import people, signed_login
 from sandbox.control.models import Attempt, AttemptStatus, Candidate, Staff, StaffRole
 from sandbox.errors import DomainError
 from sandbox.runtime import runtime
+from sandbox.safety import safe_next
 from sandbox.worlds.binding import control_db, current_attempt, done, refused
 
 bp = Blueprint("exam", __name__)
@@ -91,6 +91,9 @@ def desktop():
     if attempt is None:
         candidate = _candidate()
         if candidate is None:
+            who = session.get("who") or {}
+            if who.get("role") == StaffRole.TRAINEE:
+                return redirect(url_for("practice.index"))
             return redirect(url_for("exam.login"))
         rt = runtime()
         scenario = rt.scenarios.get(candidate.exam.scenario_ids[0])
@@ -101,17 +104,12 @@ def desktop():
     return render_template("exam/desktop.html")
 
 
-def _bound_attempt() -> Attempt:
-    attempt = current_attempt()
-    if attempt is None:
-        abort(401)
-    return attempt
-
-
 @bp.route("/exam/answers", methods=["GET", "POST"])
 def answers():
     """The answer sheet for typed answers."""
-    attempt = _bound_attempt()
+    attempt = current_attempt()
+    if attempt is None:
+        return redirect(url_for("exam.login"))
     scenario = runtime().scenarios.get(attempt.scenario_id)
     if request.method == "POST":
         attempt_service.save_answers(control_db(), scenario, attempt, request.form)
@@ -123,7 +121,9 @@ def answers():
 @bp.route("/exam/submit", methods=["GET", "POST"])
 def submit():
     """Confirm, then submit: the world closes for writing and grading is queued."""
-    attempt = _bound_attempt()
+    attempt = current_attempt()
+    if attempt is None:
+        return redirect(url_for("exam.login"))
     scenario = runtime().scenarios.get(attempt.scenario_id)
     if request.method == "GET":
         return render_template("exam/submit.html", fields=scenario.answer_fields())
@@ -159,7 +159,7 @@ def signed_login_view(token: str):
             "attempt": attempt.id, "role": claims["role"], "world": claims["world"],
             "frozen_real": claims.get("frozen_real"), "identities": claims.get("identities", {}),
         }
-    elif current_app.config.get("ALLOW_SIGNED_CANDIDATE_LOGIN"):
+    elif claims["role"] in signed_login.WRITABLE_ROLES and current_app.config.get("ALLOW_SIGNED_CANDIDATE_LOGIN"):
         if attempt.candidate_id:
             session["who"] = {"kind": "candidate", "id": attempt.candidate_id, "name": attempt.candidate.name}
         else:
@@ -168,15 +168,7 @@ def signed_login_view(token: str):
         session["attempt_id"] = attempt.id
     else:
         abort(403)
-    target = request.args.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("exam.desktop")
-    return redirect(target)
-
-
-def attempts_of_candidate(candidate_id: int) -> list[Attempt]:
-    """A candidate's attempts (for the desktop's list)."""
-    return list(control_db().scalars(select(Attempt).where(Attempt.candidate_id == candidate_id)))
+    return redirect(safe_next(request.args.get("next"), url_for("exam.desktop")))
 
 
 @bp.app_context_processor

@@ -17,7 +17,7 @@ from seed_data.lists import REGIONS
 MAX_QUANTITY = 999
 PAGE_SIZE = 24
 SORTS = {"default", "price_asc", "price_desc", "sales"}
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_\u4e00-\u9fa5]{3,20}$")
 
 
@@ -176,7 +176,7 @@ def validate_address(form: dict[str, str]) -> dict[str, str]:
         errors["district"] = N_("请选择区/县")
     if not 5 <= len(data["detail"]) <= 120:
         errors["detail"] = N_("详细地址须为5-120个字")
-    if not re.fullmatch(r"\d{6}", data["postcode"]):
+    if not re.fullmatch(r"[0-9]{6}", data["postcode"]):
         errors["postcode"] = N_("邮编须为6位数字")
     if errors:
         raise AddressInvalid(errors)

@@ -8,6 +8,7 @@ from flask_babel import gettext
 from sandbox.errors import DomainError
 from sandbox.orders import services as orders
 from sandbox.orders.models import SHIPPING_METHODS
+from sandbox.safety import safe_next
 from sandbox.storefront import images
 from sandbox.storefront import services as shop
 from sandbox.worlds.binding import (
@@ -24,8 +25,7 @@ bp = Blueprint("storefront", __name__, url_prefix="/shop")
 
 
 def _safe_next(default: str) -> str:
-    target = request.values.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next(request.values.get("next"), default)
 
 
 @bp.app_context_processor

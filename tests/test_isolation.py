@@ -1,0 +1,347 @@
+"""Isolation and integrity: one candidate's world is invisible to another, closed worlds refuse writes,
+and money is conserved by the double-entry journal."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from sandbox.bank import services as bank
+from sandbox.bank.models import BankAccount, JournalEntry, JournalLine
+from sandbox.control.models import Attempt
+from sandbox.orders.models import Order
+from sandbox.storefront.models import Shop, Sku
+from tests.conftest import GOOD_ADDRESS, first_address_id, shop_member
+from tests.test_bad_input import (
+    assert_refused,
+    body,
+    buyer_identity,
+    cart_lines,
+    get_order,
+    pay,
+    pick_skus,
+    place_order,
+    world_state,
+    wrong_password,
+)
+
+CLOSED = "已交卷或考试已结束，不能再修改"
+
+A_ADDRESS = {**GOOD_ADDRESS, "recipient": "甲方收货人", "phone": "13911110001", "detail": "甲方专用路1号甲座"}
+B_ADDRESS = {**GOOD_ADDRESS, "recipient": "乙方收货人", "phone": "13922220002", "detail": "乙方专用路2号乙座",
+             "province": "上海市", "city": "上海市", "district": "浦东新区", "postcode": "200120"}
+
+
+@pytest.fixture
+def pair(candidates):  # noqa: ANN001, ANN201
+    """T0001 (A) and T0002 (B), each with a member and an address in their own world."""
+    a = candidates.login("T0001")
+    shop_member(a, "alice_a", "13811110001")
+    assert a.post("/shop/addresses", data=A_ADDRESS).status_code == 302
+    b = candidates.login("T0002")
+    shop_member(b, "bob_b", "13822220002")
+    assert b.post("/shop/addresses", data=B_ADDRESS).status_code == 302
+    assert candidates.attempt_of(a).world_path != candidates.attempt_of(b).world_path
+    return a, b
+
+
+def _numbers(candidates, client) -> set[str]:  # noqa: ANN001
+    w = candidates.world(client)
+    try:
+        return set(w.db.scalars(select(Order.number)))
+    finally:
+        w.close()
+
+
+# --- another candidate's world -------------------------------------------------------------------
+
+
+def test_order_number_of_another_world_is_404(candidates, pair) -> None:  # noqa: ANN001
+    a, b = pair
+    (sku,) = pick_skus(candidates, a)
+    # A's order number must not also exist in B's world (numbers are per world, so make A's the 2nd).
+    first = place_order(candidates, a, sku.code, 1)
+    assert a.post(f"/shop/orders/{first}/cancel").status_code == 302
+    a_no = place_order(candidates, a, sku.code, 2)
+    b_no = place_order(candidates, b, sku.code, 1)
+    assert a_no not in _numbers(candidates, b) and b_no in _numbers(candidates, b)
+
+    a_before, b_before = world_state(candidates, a), world_state(candidates, b)
+    b_ident, a_ident = buyer_identity(candidates, b), buyer_identity(candidates, a)
+    responses = [
+        b.get(f"/shop/orders/{a_no}"),
+        b.get(f"/shop/orders/{a_no}/pay"),
+        pay(b, a_no, b_ident["account_no"], b_ident["payment_password"]),
+        pay(b, a_no, a_ident["account_no"], a_ident["payment_password"]),
+        b.post(f"/shop/orders/{a_no}/cancel"),
+        b.post(f"/shop/orders/{a_no}/confirm"),
+    ]
+    for resp in responses:
+        assert_refused(resp, 404, "订单不存在")
+        assert A_ADDRESS["recipient"] not in body(resp)
+    assert world_state(candidates, a) == a_before
+    assert world_state(candidates, b) == b_before
+    assert get_order(candidates, a, a_no).display_status == "awaiting_payment"
+
+
+def test_bank_card_of_another_world_does_not_exist(candidates, pair) -> None:  # noqa: ANN001
+    a, b = pair
+    (sku,) = pick_skus(candidates, b)
+    b_no = place_order(candidates, b, sku.code, 1)
+    a_ident = buyer_identity(candidates, a)
+    assert a_ident["account_no"] != buyer_identity(candidates, b)["account_no"]
+    a_before, b_before = world_state(candidates, a), world_state(candidates, b)
+    resp = pay(b, b_no, a_ident["account_no"], a_ident["payment_password"])
+    assert_refused(resp, 404, "银行账号不存在", error_page=False)
+    assert world_state(candidates, a) == a_before
+    assert world_state(candidates, b) == b_before
+
+
+def test_pages_of_one_candidate_never_show_anothers_data(candidates, pair) -> None:  # noqa: ANN001
+    a, b = pair
+    sku_a, sku_b = pick_skus(candidates, a, n=2)
+    a_no = place_order(candidates, a, sku_a.code, 2)
+    a_ident = buyer_identity(candidates, a)
+    assert pay(a, a_no, a_ident["account_no"], a_ident["payment_password"]).status_code == 302
+    assert a.post("/shop/cart/add", data={"sku": sku_a.code, "quantity": "4"}).status_code == 302
+    assert a.post("/exam/answers", data={"order_no": "ANSWER-OF-A-777"}).status_code == 302
+    b_no = place_order(candidates, b, sku_b.code, 1)
+    b_ident = buyer_identity(candidates, b)
+    assert b.post("/bank/login", data={"account_no": b_ident["account_no"], "password": b_ident["login_password"]}).status_code == 302
+
+    secrets_of_a = [A_ADDRESS["recipient"], A_ADDRESS["detail"], A_ADDRESS["phone"], "alice_a", "考生甲", "T0001",
+                    a_ident["account_no"], a_ident["login_password"], a_ident["name"], "ANSWER-OF-A-777"]
+    pages = ["/exam/", "/exam/answers", "/exam/submit", "/shop/", "/shop/cart", "/shop/addresses", "/shop/orders/",
+             f"/shop/orders/{b_no}", f"/shop/orders/{a_no}", f"/shop/orders/{a_no}/pay", "/bank/", "/bank/statement"]
+    for path in pages:
+        resp = b.get(path)
+        assert resp.status_code in (200, 404), (path, resp.status_code)
+        text = body(resp)
+        for secret in secrets_of_a:
+            assert secret not in text, f"{secret!r} of candidate A shown on B's page {path}"
+    # control: B's own data is on B's pages
+    assert B_ADDRESS["recipient"] in body(b.get("/shop/addresses"))
+    assert b_no in body(b.get("/shop/orders/"))
+    assert b_ident["account_no"] in body(b.get("/exam/"))
+    # and A's on A's
+    assert A_ADDRESS["recipient"] in body(a.get(f"/shop/orders/{a_no}"))
+
+
+def test_world_is_never_taken_from_url_or_form(candidates, pair) -> None:  # noqa: ANN001
+    a, b = pair
+    att_a = candidates.attempt_of(a)
+    (sku,) = pick_skus(candidates, a)
+    a_before = world_state(candidates, a)
+    smuggled = {"attempt_id": att_a.id, "attempt": att_a.id, "world": att_a.world_path, "key": att_a.key}
+    resp = b.post("/shop/cart/add", query_string=smuggled, data={"sku": sku.code, "quantity": "2", **smuggled})
+    assert resp.status_code == 302
+    assert world_state(candidates, a) == a_before
+    assert [(c, q) for _, c, q in cart_lines(candidates, b)] == [(sku.code, 2)]
+    assert candidates.attempt_of(b).id != att_a.id
+
+
+def _session_cookie(secret: str, data: dict) -> str:
+    signer = Flask("forger")
+    signer.secret_key = secret
+    return signer.session_interface.get_signing_serializer(signer).dumps(data)
+
+
+def test_forged_session_cookie_does_not_bind_a_world(app, candidates, pair) -> None:  # noqa: ANN001
+    a, _ = pair
+    att_a = candidates.attempt_of(a)
+    (sku,) = pick_skus(candidates, a)
+    who = {"kind": "candidate", "id": att_a.candidate_id, "name": "x"}
+    a_before = world_state(candidates, a)
+
+    intruder = app.test_client()
+    intruder.set_cookie("session", _session_cookie("not-the-secret", {"attempt_id": att_a.id, "who": who}))
+    resp = intruder.get("/shop/cart")
+    assert resp.status_code == 302 and "/exam/login" in resp.location
+    resp = intruder.post("/shop/cart/add", data={"sku": sku.code, "quantity": "1"})
+    assert resp.status_code == 302 and "/exam/login" in resp.location
+    assert world_state(candidates, a) == a_before
+
+    # control: the same cookie signed with the app's key would bind (so the refusal above is the signature)
+    insider = app.test_client()
+    insider.set_cookie("session", _session_cookie(app.config["SECRET_KEY"], {"attempt_id": att_a.id, "who": who}))
+    assert insider.get("/shop/").status_code == 200
+
+
+# --- closed worlds -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def enqueued(rt, monkeypatch):  # noqa: ANN001, ANN201
+    """Grading requests, recorded instead of starting a browser."""
+    calls: list[tuple] = []
+    monkeypatch.setattr(rt.grading, "enqueue", lambda *a, **k: calls.append(a))
+    return calls
+
+
+@pytest.fixture
+def busy_shopper(candidates, shopper):  # noqa: ANN001, ANN201
+    """A shopper with an unpaid order, a cart line and a saved answer; returns (client, order no, item id)."""
+    sku, other = pick_skus(candidates, shopper, n=2)
+    number = place_order(candidates, shopper, sku.code, 2)
+    assert shopper.post("/shop/cart/add", data={"sku": other.code, "quantity": "1"}).status_code == 302
+    ((item_id, _, _),) = cart_lines(candidates, shopper)
+    assert shopper.post("/exam/answers", data={"order_no": number}).status_code == 302
+    return shopper, number, item_id
+
+
+def _writes(candidates, client, number: str, item_id: int) -> list[tuple[str, dict]]:  # noqa: ANN001
+    ident = buyer_identity(candidates, client)
+    (sku,) = pick_skus(candidates, client)
+    aid = first_address_id(candidates, client)
+    return [
+        ("/shop/cart/add", {"sku": sku.code, "quantity": "1"}),
+        (f"/shop/cart/{item_id}/quantity", {"quantity": "3"}),
+        (f"/shop/cart/{item_id}/remove", {}),
+        ("/shop/checkout", {"address_id": aid, "shipping_method": "express"}),
+        (f"/shop/orders/{number}/pay", {"account_no": ident["account_no"], "payment_password": ident["payment_password"]}),
+        (f"/shop/orders/{number}/pay", {"account_no": ident["account_no"],
+                                        "payment_password": wrong_password(ident["payment_password"])}),
+        (f"/shop/orders/{number}/cancel", {}),
+        ("/shop/addresses", GOOD_ADDRESS),
+        (f"/shop/addresses/{aid}/delete", {}),
+        (f"/shop/addresses/{aid}/default", {}),
+        ("/shop/register", {"username": "late_user", "password": "secret123", "confirm": "secret123", "phone": "13800138001"}),
+        ("/shop/login", {"username": "buyer_01", "password": "secret123"}),
+        ("/shop/logout", {}),
+        ("/bank/login", {"account_no": ident["account_no"], "password": ident["login_password"]}),
+        ("/exam/answers", {"order_no": "CHANGED-AFTER-CLOSE"}),
+    ]
+
+
+def _assert_every_write_refused(candidates, client, number: str, item_id: int) -> None:  # noqa: ANN001
+    before = world_state(candidates, client)
+    answers = dict(candidates.attempt_of(client).answers)
+    for path, data in _writes(candidates, client, number, item_id):
+        resp = client.post(path, data=data)
+        assert_refused(resp, 403, CLOSED)
+        assert world_state(candidates, client) == before, path
+    assert candidates.attempt_of(client).answers == answers
+    # reading still works
+    assert client.get(f"/shop/orders/{number}").status_code == 200
+    assert client.get("/shop/cart").status_code == 200
+
+
+def test_submit_needs_confirmation(candidates, busy_shopper, enqueued) -> None:  # noqa: ANN001
+    client, _, _ = busy_shopper
+    resp = client.post("/exam/submit", data={})
+    assert resp.status_code == 302 and resp.location.endswith("/exam/submit")
+    assert candidates.attempt_of(client).status == "active"
+    assert enqueued == []
+
+
+def test_writes_after_submit_are_refused(candidates, busy_shopper, enqueued) -> None:  # noqa: ANN001
+    client, number, item_id = busy_shopper
+    attempt_id = candidates.attempt_of(client).id
+    assert client.post("/exam/submit", data={"confirm": "yes"}).status_code == 302
+    attempt = candidates.attempt_of(client)
+    assert (attempt.status, attempt.submit_reason) == ("submitted", "candidate")
+    assert enqueued == [(attempt_id, "submit:candidate")]
+    _assert_every_write_refused(candidates, client, number, item_id)
+    # submitting again neither reopens nor re-queues
+    assert client.post("/exam/submit", data={"confirm": "yes"}).status_code == 302
+    assert candidates.attempt_of(client).status == "submitted"
+    assert enqueued == [(attempt_id, "submit:candidate")]
+
+
+def test_writes_after_deadline_are_refused_and_attempt_auto_submitted(rt, candidates, busy_shopper, enqueued) -> None:  # noqa: ANN001
+    client, number, item_id = busy_shopper
+    attempt_id = candidates.attempt_of(client).id
+    before = world_state(candidates, client)
+    deadline = time.time() - 60
+    db = rt.control.session()
+    db.get(Attempt, attempt_id).deadline_real = deadline
+    db.commit()
+    db.close()
+
+    (sku,) = pick_skus(candidates, client)
+    resp = client.post("/shop/cart/add", data={"sku": sku.code, "quantity": "1"})
+    assert_refused(resp, 403, CLOSED)
+    assert world_state(candidates, client) == before
+    attempt = candidates.attempt_of(client)
+    assert (attempt.status, attempt.submit_reason) == ("submitted", "deadline")
+    assert attempt.submitted_real == pytest.approx(deadline)
+    assert enqueued == [(attempt_id, "submit:deadline")]
+    _assert_every_write_refused(candidates, client, number, item_id)
+    assert enqueued == [(attempt_id, "submit:deadline")]
+
+
+def test_deadline_is_enforced_on_a_page_view_too(rt, candidates, shopper, enqueued) -> None:  # noqa: ANN001
+    attempt_id = candidates.attempt_of(shopper).id
+    db = rt.control.session()
+    db.get(Attempt, attempt_id).deadline_real = time.time() - 1
+    db.commit()
+    db.close()
+    assert shopper.get("/exam/status").get_json() == {"status": "submitted", "seconds_left": 0}
+    assert candidates.attempt_of(shopper).submit_reason == "deadline"
+    assert enqueued == [(attempt_id, "submit:deadline")]
+
+
+# --- money conservation --------------------------------------------------------------------------
+
+
+def test_money_is_conserved_through_purchases_payments_and_cancellations(candidates, shopper) -> None:  # noqa: ANN001
+    client = shopper
+    ident = buyer_identity(candidates, client)
+    s1, s2, s3 = pick_skus(candidates, client, n=3, max_price=10000)
+    stock_before = {s.id: s.allocated for s in (s1, s2, s3)}
+
+    n1 = place_order(candidates, client, s1.code, 2)
+    assert pay(client, n1, ident["account_no"], ident["payment_password"]).status_code == 302
+    n2 = place_order(candidates, client, s2.code, 1, method="sf")
+    assert client.post(f"/shop/orders/{n2}/cancel").status_code == 302
+    n3 = place_order(candidates, client, s3.code, 3, method="sf")
+    assert pay(client, n3, ident["account_no"], wrong_password(ident["payment_password"])).status_code == 401
+    assert pay(client, n3, ident["account_no"], ident["payment_password"]).status_code == 302
+    # one cart over two shops makes two orders: pay one, cancel the other
+    for sku in (s1, s2):
+        assert client.post("/shop/cart/add", data={"sku": sku.code, "quantity": "1"}).status_code == 302
+    known = _numbers(candidates, client)
+    resp = client.post("/shop/checkout", data={"address_id": first_address_id(candidates, client), "shipping_method": "express"})
+    assert resp.status_code == 302 and resp.location.endswith("/shop/orders/")
+    n4, n5 = sorted(_numbers(candidates, client) - known)
+    assert pay(client, n4, ident["account_no"], ident["payment_password"]).status_code == 302
+    assert client.post(f"/shop/orders/{n5}/cancel").status_code == 302
+    # paying a cancelled or paid order again is refused
+    assert pay(client, n5, ident["account_no"], ident["payment_password"]).status_code == 409
+    assert pay(client, n1, ident["account_no"], ident["payment_password"]).status_code == 409
+
+    w = candidates.world(client)
+    try:
+        entries = list(w.db.scalars(select(JournalEntry)))
+        for entry in entries:
+            assert len(entry.lines) >= 2
+            assert sum(line.amount_fen for line in entry.lines) == 0, entry.memo
+        assert w.db.scalar(select(func.sum(JournalLine.amount_fen))) == 0
+        accounts = list(w.db.scalars(select(BankAccount)))
+        assert sum(bank.balance(w, acc) for acc in accounts) == 0
+
+        orders = {o.number: o for o in w.db.scalars(select(Order))}
+        paid = [orders[n] for n in (n1, n3, n4)]
+        assert all(o.payment_status == "paid" for o in paid)
+        assert all(orders[n].status == "closed" and orders[n].payment_status == "unpaid" for n in (n2, n5))
+        spent = sum(o.total_fen for o in paid)
+        assert bank.balance(w, bank.find_account(w, ident["account_no"])) == 500000 - spent
+        assert bank.balance(w, bank.find_account(w, bank.FUNDING_ACCOUNT_NO)) == -500000
+        for o in orders.values():
+            shop_acc = bank.find_account(w, w.db.get(Shop, o.shop_id).bank_account_no)
+            expected = sum(p.total_fen for p in paid if p.shop_id == o.shop_id)
+            assert bank.balance(w, shop_acc) == expected
+            refs = [e for e in entries if e.reference == o.number]
+            if o.payment_status == "paid":
+                assert len(refs) == 1
+                assert sorted(line.amount_fen for line in refs[0].lines) == [-o.total_fen, o.total_fen]
+            else:
+                assert refs == []
+        # stock: paid orders keep their allocation, cancelled ones gave it back
+        allocated = {s.id: w.db.get(Sku, s.id).allocated - stock_before[s.id] for s in (s1, s2, s3)}
+        assert allocated == {s1.id: 3, s2.id: 0, s3.id: 3}
+    finally:
+        w.close()
