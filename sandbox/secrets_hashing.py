@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import os
+
 from werkzeug.security import check_password_hash, generate_password_hash
 
-# Real logins (examiners, candidates' tickets) use Werkzeug's default (scrypt).
+# Real logins (examiners, candidates' tickets) use Werkzeug's default (scrypt) unless
+# SANDBOX_LOGIN_HASH names another method (the test suite uses a cheap one to stay fast).
 # In-world secrets (a simulated bank card's payment password) are exam props, re-created for every
 # attempt: a lighter PBKDF2 keeps a new world within its millisecond budget while still never
 # storing a secret in clear.
 WORLD_METHOD = "pbkdf2:sha256:5000"
+LOGIN_METHOD = os.environ.get("SANDBOX_LOGIN_HASH", "scrypt")
 
 
 def hash_login_password(password: str) -> str:
     """Hash a control-plane password."""
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=LOGIN_METHOD)
 
 
 def hash_world_secret(secret: str) -> str:

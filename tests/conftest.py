@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# Control-plane logins in tests need no expensive hashing (set before sandbox is imported).
+os.environ.setdefault("SANDBOX_LOGIN_HASH", "pbkdf2:sha256:1000")
 
 from sandbox import create_app
 from sandbox.control import attempts as attempt_service

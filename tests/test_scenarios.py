@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from graders.checks import known_checks
 from sandbox.config import ROOT
-from sandbox.scenarios.loader import ScenarioCatalog, ScenarioError, load_scenario, render_value
+from sandbox.scenarios.loader import GENERATOR_VERSION, ScenarioCatalog, ScenarioError, load_scenario, render_value
 from sandbox.scenarios.params import MIN_STOCK_FOR_PICK, draw_params
 from sandbox.storefront import services as storefront
 from sandbox.storefront.models import Sku
@@ -48,7 +48,7 @@ def test_real_scenario_validates() -> None:
     assert s.max_points == 100.0
     assert [i["id"] for i in s.rubric] == ["registered", "address", "order-right", "paid", "order-number", "visible"]
     assert [f["id"] for f in s.answer_fields()] == ["order_no"]
-    assert s.template_key == "b2c-purchase-v1-default-g1"
+    assert s.template_key == f"b2c-purchase-v1-default-g{GENERATOR_VERSION}"
     assert len(s.digest) == 12
     assert s.title("en") == "B2C online purchase" and s.title("fr") == "B2C网上购物"
 
