@@ -30,7 +30,9 @@ def main() -> None:
         harness.solve(attempt, solution)
         harness.submit(attempt)
         attempts.append(attempt)
-    print(f"solved {len(attempts)} attempts through the UI in {time.perf_counter() - solve_started:.1f} s (not timed below)")
+    print(
+        f"solved {len(attempts)} attempts through the UI in {time.perf_counter() - solve_started:.1f} s (not timed below)"
+    )
     harness.close()
 
     started = time.perf_counter()

@@ -38,7 +38,9 @@ def main() -> None:
     app = temp_app()
     harness = Harness(app)
     attempt = harness.new_attempt("b2c-purchase", 1)
-    harness.solve(attempt, app.extensions["sandbox"].scenarios.get("b2c-purchase").folder / "tests" / "never_paid.py")
+    harness.solve(
+        attempt, app.extensions["sandbox"].scenarios.get("b2c-purchase").folder / "tests" / "never_paid.py"
+    )
     harness.close()
 
     server = LoopbackServer(app)
@@ -46,16 +48,19 @@ def main() -> None:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(server.base_url + Harness.login_path(harness, attempt, "/shop/")).read()
     # the solution's member is logged in within the world via the storefront login form
-    from sandbox.worlds.store import open_world
-    from sandbox.orders.models import Order
     from sqlalchemy import select
+
+    from sandbox.orders.models import Order
+    from sandbox.worlds.store import open_world
 
     w = open_world(attempt.world_path, read_only=True)
     order = w.db.scalars(select(Order)).first()
     w.close()
     page = opener.open(server.base_url + "/shop/login").read().decode()
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    body = urllib.parse.urlencode({"username": "buyer_01", "password": "secret123", "csrf_token": token}).encode()
+    body = urllib.parse.urlencode(
+        {"username": "buyer_01", "password": "secret123", "csrf_token": token}
+    ).encode()
     opener.open(server.base_url + "/shop/login", body).read()
 
     values = {"product": attempt.params["product"]["code"], "order": order.number}

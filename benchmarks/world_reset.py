@@ -29,7 +29,9 @@ def main() -> None:
 
     db = rt.control.session()
     exam = people.create_exam(db, "BENCH", "benchmark", [scenario.id])
-    candidates = [people.add_candidate(db, exam, f"B{i:05d}", f"考生{i}", "bench-pass") for i in range(args.attempts)]
+    candidates = [
+        people.add_candidate(db, exam, f"B{i:05d}", f"考生{i}", "bench-pass") for i in range(args.attempts)
+    ]
     db.commit()
     times = []
     for cand in candidates:

@@ -12,8 +12,14 @@ from typing import Any
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 LAUNCH_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
 ]
 
 
@@ -104,7 +110,9 @@ class UISession:
     def open(self, path: str):  # noqa: ANN201
         """Show `path` in the grader's page; the first call logs in on the way (one navigation)."""
         if self._page is None:
-            self.context = self.owner.browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+            self.context = self.owner.browser.new_context(
+                locale="zh-CN", viewport={"width": 1280, "height": 900}
+            )
             self.context.set_default_timeout(10_000)
             self.context.tracing.start(screenshots=True, snapshots=True)
             self._page = self.context.new_page()

@@ -43,22 +43,36 @@ def run_rubric(ctx: GradeContext) -> list[ItemOutcome]:
         max_points = float(item["points"])
         missing = [r for r in item.get("requires", []) if r not in passed]
         if missing:
-            outcomes.append(ItemOutcome(item["id"], title, 0.0, max_points, "skipped", "前置评分项未通过：" + "、".join(missing)))
+            outcomes.append(
+                ItemOutcome(
+                    item["id"], title, 0.0, max_points, "skipped", "前置评分项未通过：" + "、".join(missing)
+                )
+            )
             continue
         spec = item["check"]
         fn = CHECKS[(spec["kind"], spec["name"])]
         try:
             result: CheckResult = fn(ctx, **render_value(spec.get("args") or {}, ctx.params))
         except Exception as exc:  # a broken check must not sink the whole grading run
-            outcomes.append(ItemOutcome(item["id"], title, 0.0, max_points, "error",
-                                        f"评分程序出错：{exc.__class__.__name__}: {exc}",
-                                        [{"type": "text", "label": "traceback", "value": traceback.format_exc(limit=5)}]))
+            outcomes.append(
+                ItemOutcome(
+                    item["id"],
+                    title,
+                    0.0,
+                    max_points,
+                    "error",
+                    f"评分程序出错：{exc.__class__.__name__}: {exc}",
+                    [{"type": "text", "label": "traceback", "value": traceback.format_exc(limit=5)}],
+                )
+            )
             continue
         fraction = max(0.0, min(1.0, float(result.fraction)))
         feedback = result.feedback
         if spec.get("must_not"):
             fraction = 1.0 - fraction
-            feedback = ("未发生禁止的操作" if fraction == 1.0 else "发生了禁止的操作：") + ("" if fraction == 1.0 else feedback)
+            feedback = ("未发生禁止的操作" if fraction == 1.0 else "发生了禁止的操作：") + (
+                "" if fraction == 1.0 else feedback
+            )
         points = round(max_points * fraction, 2)
         status = _status(fraction)
         if status == "passed":

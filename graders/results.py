@@ -40,15 +40,21 @@ def results_document(outcomes: list[ItemOutcome], meta: dict[str, Any]) -> dict[
 def to_junit(doc: dict[str, Any], name: str) -> str:
     """JUnit XML: one testcase per rubric item, failures for items short of full marks."""
     items = doc["items"]
-    suite = ET.Element("testsuite", name=name, tests=str(len(items)),
-                       failures=str(sum(1 for i in items if i["status"] in ("failed", "partial", "skipped"))),
-                       errors=str(sum(1 for i in items if i["status"] == "error")))
+    suite = ET.Element(
+        "testsuite",
+        name=name,
+        tests=str(len(items)),
+        failures=str(sum(1 for i in items if i["status"] in ("failed", "partial", "skipped"))),
+        errors=str(sum(1 for i in items if i["status"] == "error")),
+    )
     for item in items:
         case = ET.SubElement(suite, "testcase", classname=name, name=item["id"])
         if item["status"] == "error":
             ET.SubElement(case, "error", message=item["feedback"])
         elif item["status"] != "passed":
-            ET.SubElement(case, "failure", message=f"{item['points']}/{item['max_points']}: {item['feedback']}")
+            ET.SubElement(
+                case, "failure", message=f"{item['points']}/{item['max_points']}: {item['feedback']}"
+            )
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)
 
 
@@ -64,6 +70,15 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     writer.writerow(["attempt", "candidate", "scenario", "status", "score", "max_score", *item_ids])
     for row in rows:
         points = {i["id"]: i["points"] for i in row.get("items", [])}
-        writer.writerow([row["attempt"], row["candidate"], row["scenario"], row["status"],
-                         row.get("score", ""), row.get("max_score", ""), *(points.get(i, "") for i in item_ids)])
+        writer.writerow(
+            [
+                row["attempt"],
+                row["candidate"],
+                row["scenario"],
+                row["status"],
+                row.get("score", ""),
+                row.get("max_score", ""),
+                *(points.get(i, "") for i in item_ids),
+            ]
+        )
     return out.getvalue()

@@ -32,14 +32,20 @@ def evidence_file(run: GradeRun, name: str) -> Path | None:
     return path if path.parent == folder and path.is_file() else None
 
 
-def grade_attempt(rt: Any, attempt_id: int, triggered_by: str, browser: GradingBrowser | None = None) -> GradeRun:
+def grade_attempt(
+    rt: Any, attempt_id: int, triggered_by: str, browser: GradingBrowser | None = None
+) -> GradeRun:
     """Grade the attempt now and return the stored run (UI checks need `browser`)."""
     db = rt.control.session()
     try:
         attempt = db.get(Attempt, attempt_id)
         scenario = rt.scenarios.get(attempt.scenario_id)
-        run = GradeRun(attempt_id=attempt.id, started_at=datetime.now(), triggered_by=triggered_by,
-                       grader_version=GRADER_VERSION)
+        run = GradeRun(
+            attempt_id=attempt.id,
+            started_at=datetime.now(),
+            triggered_by=triggered_by,
+            grader_version=GRADER_VERSION,
+        )
         db.add(run)
         db.commit()
         started = time.perf_counter()
@@ -48,11 +54,24 @@ def grade_attempt(rt: Any, attempt_id: int, triggered_by: str, browser: GradingB
         snapshot = rt.store.snapshot(Path(attempt.world_path), f"{attempt.key}-run{run.id}")
         frozen = attempt.submitted_real if attempt.status != AttemptStatus.ACTIVE else time.time()
         world = open_world(snapshot, read_only=True, frozen_real=frozen, actor="grader")
-        ctx = GradeContext(scenario, attempt.params, dict(attempt.answers or {}), attempt.identities, world, folder / "evidence")
+        ctx = GradeContext(
+            scenario,
+            attempt.params,
+            dict(attempt.answers or {}),
+            attempt.identities,
+            world,
+            folder / "evidence",
+        )
 
         def login_url(next_path: str) -> str:
-            token = signed_login.issue(rt.config["SECRET_KEY"], attempt.id, "buyer", world=str(snapshot),
-                                       frozen_real=frozen, identities={"customer": ctx.facts.get("customer_id")})
+            token = signed_login.issue(
+                rt.config["SECRET_KEY"],
+                attempt.id,
+                "buyer",
+                world=str(snapshot),
+                frozen_real=frozen,
+                identities={"customer": ctx.facts.get("customer_id")},
+            )
             return f"/signed-login/{token}?next={quote(next_path)}"
 
         trace = None
@@ -69,17 +88,33 @@ def grade_attempt(rt: Any, attempt_id: int, triggered_by: str, browser: GradingB
         run.score = round(sum(o.points for o in outcomes), 2)
         run.max_score = round(sum(o.max_points for o in outcomes), 2)
         run.items = [
-            ItemResult(position=i, item_id=o.id, title=o.title, points=o.points, max_points=o.max_points,
-                       status=o.status, feedback=o.feedback, evidence=o.evidence)
+            ItemResult(
+                position=i,
+                item_id=o.id,
+                title=o.title,
+                points=o.points,
+                max_points=o.max_points,
+                status=o.status,
+                feedback=o.feedback,
+                evidence=o.evidence,
+            )
             for i, o in enumerate(outcomes)
         ]
-        doc = results_document(outcomes, {
-            "execution_time": round(time.perf_counter() - started, 3),
-            "attempt": attempt.key, "scenario": scenario.id, "scenario_version": scenario.version,
-            "params": attempt.params, "seed": attempt.seed, "grader_version": GRADER_VERSION,
-            "world_hash": run.world_hash, "trace": "trace.zip" if trace else None,
-            "graded_at": datetime.now().isoformat(timespec="seconds"),
-        })
+        doc = results_document(
+            outcomes,
+            {
+                "execution_time": round(time.perf_counter() - started, 3),
+                "attempt": attempt.key,
+                "scenario": scenario.id,
+                "scenario_version": scenario.version,
+                "params": attempt.params,
+                "seed": attempt.seed,
+                "grader_version": GRADER_VERSION,
+                "world_hash": run.world_hash,
+                "trace": "trace.zip" if trace else None,
+                "graded_at": datetime.now().isoformat(timespec="seconds"),
+            },
+        )
         result_path = folder / "results.json"
         result_path.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
         run.result_path = str(result_path)
@@ -94,7 +129,11 @@ def grade_attempt(rt: Any, attempt_id: int, triggered_by: str, browser: GradingB
         db.rollback()
         if "run" in locals() and run.id:
             failed = db.get(GradeRun, run.id)
-            failed.status, failed.error, failed.finished_at = "error", f"{exc.__class__.__name__}: {exc}", datetime.now()
+            failed.status, failed.error, failed.finished_at = (
+                "error",
+                f"{exc.__class__.__name__}: {exc}",
+                datetime.now(),
+            )
             db.commit()
         raise
     finally:

@@ -71,7 +71,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def refused(exc):  # noqa: ANN001, ANN202
         from flask_babel import gettext
 
-        return render_template("error.html", message=gettext("登录链接无效或已过期，或没有权限访问此页面")), exc.code
+        return render_template(
+            "error.html", message=gettext("登录链接无效或已过期，或没有权限访问此页面")
+        ), exc.code
 
     @app.get("/lang/<code>")
     def set_language(code: str):  # noqa: ANN202

@@ -14,7 +14,11 @@ from sandbox import create_app
 DEMO = {
     "exam_code": "DEMO-2026",
     "exam_title": "2026年电子商务员实操考试（演示）",
-    "candidates": [("2026010001", "张三", "demo1234"), ("2026010002", "李四", "demo1234"), ("2026010003", "王五", "demo1234")],
+    "candidates": [
+        ("2026010001", "张三", "demo1234"),
+        ("2026010002", "李四", "demo1234"),
+        ("2026010003", "王五", "demo1234"),
+    ],
     "examiner": ("examiner", "考评员 陈老师", "examiner123"),
     "trainee": ("trainee", "学员 小林", "trainee123"),
 }
@@ -49,7 +53,10 @@ def init_db(demo: bool) -> None:
             for ticket, name, password in DEMO["candidates"]:
                 people.add_candidate(db, exam, ticket, name, password)
             db.commit()
-        for (username, display, password), role in ((DEMO["examiner"], StaffRole.EXAMINER), (DEMO["trainee"], StaffRole.TRAINEE)):
+        for (username, display, password), role in (
+            (DEMO["examiner"], StaffRole.EXAMINER),
+            (DEMO["trainee"], StaffRole.TRAINEE),
+        ):
             if not db.scalars(select(Staff).where(Staff.username == username)).first():
                 people.create_staff(db, username, display, role, password)
     finally:
@@ -61,9 +68,13 @@ def init_db(demo: bool) -> None:
     base = f"http://{app.config['HOST']}:{app.config['PORT']}"
     click.echo("")
     click.echo(f"  Sandbox:   {base}/")
-    click.echo(f"  Candidate: {base}/exam/login   ticket {DEMO['candidates'][0][0]} / password {DEMO['candidates'][0][2]}")
+    click.echo(
+        f"  Candidate: {base}/exam/login   ticket {DEMO['candidates'][0][0]} / password {DEMO['candidates'][0][2]}"
+    )
     click.echo(f"  Examiner:  {base}/staff/login  {DEMO['examiner'][0]} / {DEMO['examiner'][2]}")
-    click.echo(f"  Trainee:   {base}/staff/login  {DEMO['trainee'][0]} / {DEMO['trainee'][2]}  (practice mode)")
+    click.echo(
+        f"  Trainee:   {base}/staff/login  {DEMO['trainee'][0]} / {DEMO['trainee'][2]}  (practice mode)"
+    )
     click.echo("")
 
 
@@ -74,7 +85,9 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the sandbox (threaded; grading runs in-process)."""
     app = create_app()
     _rt(app).grading.start_deadline_sweeper()
-    app.run(host=host or app.config["HOST"], port=port or app.config["PORT"], threaded=True, use_reloader=False)
+    app.run(
+        host=host or app.config["HOST"], port=port or app.config["PORT"], threaded=True, use_reloader=False
+    )
 
 
 @cli.group()
@@ -144,7 +157,9 @@ def grade(attempt_id: int) -> None:
     finally:
         browser.close()
     for item in run.items:
-        click.echo(f"{item.item_id:20} {item.points:6g}/{item.max_points:<4g} {item.status:8} {item.feedback}")
+        click.echo(
+            f"{item.item_id:20} {item.points:6g}/{item.max_points:<4g} {item.status:8} {item.feedback}"
+        )
     click.echo(f"total {run.score:g}/{run.max_score:g}  ({run.result_path})")
 
 
@@ -218,10 +233,14 @@ def scenarios_verify(scenario_id: str, seeds: int) -> None:
                     run = harness.grade(attempt)
                     ok = abs(run.score - expected) < 0.01
                     failures += 0 if ok else 1
-                    click.echo(f"seed {seed}  {label:16} {run.score:6g} / {run.max_score:g}  expected {expected:g}  {'ok' if ok else 'FAIL'}")
+                    click.echo(
+                        f"seed {seed}  {label:16} {run.score:6g} / {run.max_score:g}  expected {expected:g}  {'ok' if ok else 'FAIL'}"
+                    )
                     if not ok:
                         for item in run.items:
-                            click.echo(f"          {item.item_id:18} {item.points:g}/{item.max_points:g} {item.feedback}")
+                            click.echo(
+                                f"          {item.item_id:18} {item.points:g}/{item.max_points:g} {item.feedback}"
+                            )
         finally:
             harness.close()
     if failures:

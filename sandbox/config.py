@@ -29,7 +29,9 @@ def from_env(instance: Path | None = None) -> dict:
         "SECRET_KEY": os.environ.get("SANDBOX_SECRET_KEY") or _secret_key(instance),
         "CONTROL_DB_URL": os.environ.get("SANDBOX_CONTROL_DB", f"sqlite:///{data / 'control.sqlite'}"),
         # Templates are shared by every attempt of a scenario version; tests point many apps at one folder.
-        "TEMPLATES_DIR": Path(os.environ["SANDBOX_TEMPLATES"]) if os.environ.get("SANDBOX_TEMPLATES") else None,
+        "TEMPLATES_DIR": Path(os.environ["SANDBOX_TEMPLATES"])
+        if os.environ.get("SANDBOX_TEMPLATES")
+        else None,
         "SCENARIOS_DIR": Path(os.environ.get("SANDBOX_SCENARIOS", ROOT / "scenarios")),
         "CHROMIUM": os.environ.get("SANDBOX_CHROMIUM", ""),
         "HOST": os.environ.get("SANDBOX_HOST", "127.0.0.1"),

@@ -103,8 +103,11 @@ class GradingQueue:
                 db = self.rt.control.session()
                 try:
                     now = time.time()
-                    for attempt in db.scalars(select(Attempt).where(Attempt.status == AttemptStatus.ACTIVE,
-                                                                    Attempt.deadline_real <= now)):
+                    for attempt in db.scalars(
+                        select(Attempt).where(
+                            Attempt.status == AttemptStatus.ACTIVE, Attempt.deadline_real <= now
+                        )
+                    ):
                         enforce_deadline(self.rt, db, attempt, now)
                 finally:
                     db.close()

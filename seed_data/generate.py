@@ -50,8 +50,14 @@ def populate(w: World, rng: random.Random, fake: Faker) -> None:
     for b in BANKS:
         db.add(Bank(**b))
     db.flush()
-    bank.open_account(w, bank_code="ICBC", number=bank.FUNDING_ACCOUNT_NO, holder="市场外部资金",
-                      kind=AccountKind.FUNDING, allow_negative=True)
+    bank.open_account(
+        w,
+        bank_code="ICBC",
+        number=bank.FUNDING_ACCOUNT_NO,
+        holder="市场外部资金",
+        kind=AccountKind.FUNDING,
+        allow_negative=True,
+    )
     shops: dict[str, Shop] = {}
     product_no = 0
     for position, cat in enumerate(CATEGORIES, start=1):
@@ -74,32 +80,53 @@ def populate(w: World, rng: random.Random, fake: Faker) -> None:
                     bank_account_no=card_number(rng, bank_code["card_prefix"]),
                     rating=rng.randint(44, 50),
                 )
-                bank.open_account(w, bank_code=bank_code["code"], number=shop.bank_account_no,
-                                  holder=shop.name, kind=AccountKind.MERCHANT)
+                bank.open_account(
+                    w,
+                    bank_code=bank_code["code"],
+                    number=shop.bank_account_no,
+                    holder=shop.name,
+                    kind=AccountKind.MERCHANT,
+                )
                 db.add(shop)
                 shops[brand] = shop
             product_no += 1
             base_yuan = rng.randint(low, high)
             product = Product(
-                code=f"P{product_no:05d}", name=name, brand=brand, category=category, shop=shops[brand],
-                description=_description(rng, brand, type_name, suffix), image_hue=rng.randrange(360),
-                featured=rng.random() < 0.12, sales=rng.randint(0, 5000), option_names=list(options),
+                code=f"P{product_no:05d}",
+                name=name,
+                brand=brand,
+                category=category,
+                shop=shops[brand],
+                description=_description(rng, brand, type_name, suffix),
+                image_hue=rng.randrange(360),
+                featured=rng.random() < 0.12,
+                sales=rng.randint(0, 5000),
+                option_names=list(options),
             )
             db.add(product)
             for v_no, variant in enumerate(_variants(options), start=1):
                 extra = 0 if v_no == 1 else rng.choice([0, 0, 10, 20, 50]) * (1 if base_yuan > 100 else 0)
                 in_stock = rng.random() > 0.08
-                product.skus.append(Sku(
-                    code=f"{product.code}-{v_no:02d}", options=variant,
-                    price_fen=(base_yuan + extra) * 100 - rng.choice([0, 0, 1, 10]),
-                    quantity=rng.randint(5, 300) if in_stock else 0,
-                ))
+                product.skus.append(
+                    Sku(
+                        code=f"{product.code}-{v_no:02d}",
+                        options=variant,
+                        price_fen=(base_yuan + extra) * 100 - rng.choice([0, 0, 1, 10]),
+                        quantity=rng.randint(5, 300) if in_stock else 0,
+                    )
+                )
             count += 1
             if count >= PRODUCTS_PER_CATEGORY:
                 break
     for _ in range(NPC_CUSTOMERS):
-        db.add(Customer(username=f"{fake.user_name()}{rng.randint(10, 99)}", phone=fake.phone_number(),
-                        password_hash=None, created_at=EPOCH))
+        db.add(
+            Customer(
+                username=f"{fake.user_name()}{rng.randint(10, 99)}",
+                phone=fake.phone_number(),
+                password_hash=None,
+                created_at=EPOCH,
+            )
+        )
     db.flush()
 
 

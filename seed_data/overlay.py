@@ -20,21 +20,32 @@ def make_identities(seed: int, accounts: list[dict[str, Any]]) -> list[dict[str,
     out = []
     for spec in accounts:
         b = BANKS[rng.randrange(len(BANKS))]
-        out.append({
-            "role": spec["role"],
-            "name": fake.name(),
-            "bank_code": b["code"],
-            "bank_name": b["name"],
-            "account_no": card_number(rng, b["card_prefix"]),
-            "login_password": "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(8)),
-            "payment_password": "".join(rng.choice(string.digits) for _ in range(6)),
-            "bank_balance_fen": int(spec.get("bank_balance_fen", 0)),
-        })
+        out.append(
+            {
+                "role": spec["role"],
+                "name": fake.name(),
+                "bank_code": b["code"],
+                "bank_name": b["name"],
+                "account_no": card_number(rng, b["card_prefix"]),
+                "login_password": "".join(
+                    rng.choice(string.ascii_lowercase + string.digits) for _ in range(8)
+                ),
+                "payment_password": "".join(rng.choice(string.digits) for _ in range(6)),
+                "bank_balance_fen": int(spec.get("bank_balance_fen", 0)),
+            }
+        )
     return out
 
 
-def apply_overlay(w: World, identities: list[dict[str, Any]], *, started_real: float, clock_scale: float,
-                  scenario_id: str, attempt_key: str) -> None:
+def apply_overlay(
+    w: World,
+    identities: list[dict[str, Any]],
+    *,
+    started_real: float,
+    clock_scale: float,
+    scenario_id: str,
+    attempt_key: str,
+) -> None:
     """Make the cloned template this attempt's world."""
     meta = w.meta()
     meta.started_real = started_real
@@ -43,8 +54,12 @@ def apply_overlay(w: World, identities: list[dict[str, Any]], *, started_real: f
     meta.attempt_key = attempt_key
     for ident in identities:
         account = bank.open_account(
-            w, bank_code=ident["bank_code"], number=ident["account_no"], holder=ident["name"],
-            login_password=ident["login_password"], payment_password=ident["payment_password"],
+            w,
+            bank_code=ident["bank_code"],
+            number=ident["account_no"],
+            holder=ident["name"],
+            login_password=ident["login_password"],
+            payment_password=ident["payment_password"],
         )
         if ident["bank_balance_fen"]:
             bank.fund(w, account, ident["bank_balance_fen"])

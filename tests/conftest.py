@@ -21,15 +21,17 @@ SCENARIO = "b2c-purchase"
 
 def make_app(data: Path, templates: Path, **extra):  # noqa: ANN003, ANN201
     """An application on its own control database and world folder."""
-    return create_app({
-        "TESTING": True,
-        "DATA_DIR": data,
-        "TEMPLATES_DIR": templates,
-        "CONTROL_DB_URL": f"sqlite:///{data / 'control.sqlite'}",
-        "SECRET_KEY": "test-secret",
-        "WTF_CSRF_ENABLED": False,
-        **extra,
-    })
+    return create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": data,
+            "TEMPLATES_DIR": templates,
+            "CONTROL_DB_URL": f"sqlite:///{data / 'control.sqlite'}",
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            **extra,
+        }
+    )
 
 
 @pytest.fixture(scope="session")
@@ -99,14 +101,21 @@ def candidates(app, rt, exam):  # noqa: ANN001, ANN201
 
 def shop_member(client, username: str = "buyer_01", phone: str = "13800138000") -> None:  # noqa: ANN001
     """Register a storefront member in the client's world (logs it in)."""
-    resp = client.post("/shop/register", data={"username": username, "password": "secret123",
-                                               "confirm": "secret123", "phone": phone})
+    resp = client.post(
+        "/shop/register",
+        data={"username": username, "password": "secret123", "confirm": "secret123", "phone": phone},
+    )
     assert resp.status_code == 302, resp.get_data(as_text=True)
 
 
 GOOD_ADDRESS = {
-    "recipient": "王小明", "phone": "13912345678", "province": "浙江省", "city": "杭州市",
-    "district": "西湖区", "detail": "文三路100号5栋201室", "postcode": "310012",
+    "recipient": "王小明",
+    "phone": "13912345678",
+    "province": "浙江省",
+    "city": "杭州市",
+    "district": "西湖区",
+    "detail": "文三路100号5栋201室",
+    "postcode": "310012",
 }
 
 

@@ -48,13 +48,33 @@ def world_state(candidates, client) -> dict:  # noqa: ANN001
         accounts = list(w.db.scalars(select(BankAccount).order_by(BankAccount.id)))
         return {
             "customers": [(c.id, c.username) for c in w.db.scalars(select(Customer).order_by(Customer.id))],
-            "cart": [(i.customer_id, i.sku_id, i.quantity) for i in w.db.scalars(select(CartItem).order_by(CartItem.id))],
-            "stock": [tuple(r) for r in w.db.execute(select(Sku.id, Sku.quantity, Sku.allocated).order_by(Sku.id))],
-            "orders": [(o.number, o.status, o.payment_status, o.fulfilment_status, o.total_fen, o.closed_at)
-                       for o in w.db.scalars(select(Order).order_by(Order.id))],
+            "cart": [
+                (i.customer_id, i.sku_id, i.quantity)
+                for i in w.db.scalars(select(CartItem).order_by(CartItem.id))
+            ],
+            "stock": [
+                tuple(r) for r in w.db.execute(select(Sku.id, Sku.quantity, Sku.allocated).order_by(Sku.id))
+            ],
+            "orders": [
+                (o.number, o.status, o.payment_status, o.fulfilment_status, o.total_fen, o.closed_at)
+                for o in w.db.scalars(select(Order).order_by(Order.id))
+            ],
             "order_lines": w.db.scalar(select(func.count(OrderLine.id))),
-            "addresses": [(a.id, a.customer_id, a.recipient, a.phone, a.province, a.city, a.district, a.detail,
-                           a.postcode, a.is_default) for a in w.db.scalars(select(Address).order_by(Address.id))],
+            "addresses": [
+                (
+                    a.id,
+                    a.customer_id,
+                    a.recipient,
+                    a.phone,
+                    a.province,
+                    a.city,
+                    a.district,
+                    a.detail,
+                    a.postcode,
+                    a.is_default,
+                )
+                for a in w.db.scalars(select(Address).order_by(Address.id))
+            ],
             "balances": {a.number: bank.balance(w, a) for a in accounts},
             "accounts": {a.number: (a.failed_payment_attempts, a.locked) for a in accounts},
             "journal_lines": w.db.scalar(select(func.count(JournalLine.id))),
@@ -69,7 +89,11 @@ def pick_skus(candidates, client, n: int = 1, min_stock: int = 10, max_price: in
     w = candidates.world(client)
     try:
         out, shops = [], set()
-        q = select(Sku).where(Sku.quantity - Sku.allocated >= min_stock, Sku.price_fen <= max_price).order_by(Sku.id)
+        q = (
+            select(Sku)
+            .where(Sku.quantity - Sku.allocated >= min_stock, Sku.price_fen <= max_price)
+            .order_by(Sku.id)
+        )
         for sku in w.db.scalars(q):
             if sku.product.shop_id in shops:
                 continue
@@ -107,8 +131,15 @@ def buyer_identity(candidates, client) -> dict:  # noqa: ANN001
     return candidates.attempt_of(client).identities[0]
 
 
-def place_order(candidates, client, sku_code: str, qty: int = 1, method: str = "express",  # noqa: ANN001
-                address_id: int | None = None, **extra: str) -> str:
+def place_order(
+    candidates,
+    client,
+    sku_code: str,
+    qty: int = 1,
+    method: str = "express",  # noqa: ANN001
+    address_id: int | None = None,
+    **extra: str,
+) -> str:
     """Add to cart and check out; returns the new order number."""
     resp = client.post("/shop/cart/add", data={"sku": sku_code, "quantity": str(qty)})
     assert resp.status_code == 302, body(resp)
@@ -120,7 +151,9 @@ def place_order(candidates, client, sku_code: str, qty: int = 1, method: str = "
 
 def pay(client, number: str, account_no: str, password: str):  # noqa: ANN001, ANN201
     """POST the cashier form."""
-    return client.post(f"/shop/orders/{number}/pay", data={"account_no": account_no, "payment_password": password})
+    return client.post(
+        f"/shop/orders/{number}/pay", data={"account_no": account_no, "payment_password": password}
+    )
 
 
 def wrong_password(right: str) -> str:
@@ -188,7 +221,9 @@ def cart_line(candidates, shopper):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.parametrize(("raw", "message"), BAD_QUANTITIES)
-def test_cart_quantity_change_refuses_bad_quantity(candidates, shopper, cart_line, raw: str, message: str) -> None:  # noqa: ANN001
+def test_cart_quantity_change_refuses_bad_quantity(
+    candidates, shopper, cart_line, raw: str, message: str
+) -> None:  # noqa: ANN001
     item_id, sku = cart_line
     before = world_state(candidates, shopper)
     resp = shopper.post(f"/shop/cart/{item_id}/quantity", data={"quantity": raw})
@@ -207,7 +242,9 @@ def test_cart_quantity_change_accepts_good_quantity(candidates, shopper, cart_li
 def test_cart_add_merging_past_the_limit_is_refused(candidates, shopper, cart_line) -> None:  # noqa: ANN001
     item_id, sku = cart_line
     before = world_state(candidates, shopper)
-    assert_refused(shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "998"}), 400, MSG_QTY_TOO_MANY)
+    assert_refused(
+        shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "998"}), 400, MSG_QTY_TOO_MANY
+    )
     assert world_state(candidates, shopper) == before
     assert cart_lines(candidates, shopper) == [(item_id, sku.code, 2)]
 
@@ -215,7 +252,9 @@ def test_cart_add_merging_past_the_limit_is_refused(candidates, shopper, cart_li
 def _low_stock_sku(candidates, client) -> Sku:  # noqa: ANN001
     w = candidates.world(client)
     try:
-        sku = w.db.scalars(select(Sku).where((Sku.quantity - Sku.allocated).between(1, 900)).order_by(Sku.id)).first()
+        sku = w.db.scalars(
+            select(Sku).where((Sku.quantity - Sku.allocated).between(1, 900)).order_by(Sku.id)
+        ).first()
         assert sku is not None
         return sku
     finally:
@@ -261,9 +300,13 @@ def test_cart_line_of_another_member_is_404(candidates, shopper) -> None:  # noq
     ((foreign_id, _, _),) = cart_lines(candidates, shopper)
     login_member(shopper, "buyer_01")
     before = world_state(candidates, shopper)
-    assert_refused(shopper.post(f"/shop/cart/{foreign_id}/quantity", data={"quantity": "1"}), 404, "购物车中没有这件商品")
+    assert_refused(
+        shopper.post(f"/shop/cart/{foreign_id}/quantity", data={"quantity": "1"}), 404, "购物车中没有这件商品"
+    )
     assert_refused(shopper.post(f"/shop/cart/{foreign_id}/remove"), 404, "购物车中没有这件商品")
-    assert_refused(shopper.post("/shop/cart/999999/quantity", data={"quantity": "1"}), 404, "购物车中没有这件商品")
+    assert_refused(
+        shopper.post("/shop/cart/999999/quantity", data={"quantity": "1"}), 404, "购物车中没有这件商品"
+    )
     assert world_state(candidates, shopper) == before
     assert cart_lines(candidates, shopper) == [(foreign_id, sku.code, 3)]
 
@@ -279,9 +322,13 @@ def test_order_of_another_member_is_404(candidates, shopper) -> None:  # noqa: A
     login_member(shopper, "buyer_01")
     ident = buyer_identity(candidates, shopper)
     before = world_state(candidates, shopper)
-    for resp in (shopper.get(f"/shop/orders/{foreign}"), shopper.get(f"/shop/orders/{foreign}/pay"),
-                 pay(shopper, foreign, ident["account_no"], ident["payment_password"]),
-                 shopper.post(f"/shop/orders/{foreign}/cancel"), shopper.post(f"/shop/orders/{foreign}/confirm")):
+    for resp in (
+        shopper.get(f"/shop/orders/{foreign}"),
+        shopper.get(f"/shop/orders/{foreign}/pay"),
+        pay(shopper, foreign, ident["account_no"], ident["payment_password"]),
+        shopper.post(f"/shop/orders/{foreign}/cancel"),
+        shopper.post(f"/shop/orders/{foreign}/confirm"),
+    ):
         assert_refused(resp, 404, "订单不存在")
         assert "赵二" not in body(resp)
     assert foreign not in body(shopper.get("/shop/orders/"))
@@ -305,12 +352,17 @@ def test_checkout_with_another_members_address_is_404(candidates, shopper) -> No
     assert before["orders"] == []
 
 
-@pytest.mark.parametrize(("form", "status", "message"), [
-    ({"shipping_method": "free"}, 400, "请选择配送方式"),
-    ({"shipping_method": ""}, 400, "请选择配送方式"),
-    ({"shipping_method": "express", "note": "备" * 201}, 400, "订单备注不能超过200个字"),
-])
-def test_checkout_bad_fields_change_nothing(candidates, shopper, form: dict, status: int, message: str) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("form", "status", "message"),
+    [
+        ({"shipping_method": "free"}, 400, "请选择配送方式"),
+        ({"shipping_method": ""}, 400, "请选择配送方式"),
+        ({"shipping_method": "express", "note": "备" * 201}, 400, "订单备注不能超过200个字"),
+    ],
+)
+def test_checkout_bad_fields_change_nothing(
+    candidates, shopper, form: dict, status: int, message: str
+) -> None:  # noqa: ANN001
     (sku,) = pick_skus(candidates, shopper)
     assert shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "2"}).status_code == 302
     before = world_state(candidates, shopper)
@@ -321,7 +373,10 @@ def test_checkout_bad_fields_change_nothing(candidates, shopper, form: dict, sta
 
 def test_checkout_with_empty_cart_is_refused(candidates, shopper) -> None:  # noqa: ANN001
     before = world_state(candidates, shopper)
-    resp = shopper.post("/shop/checkout", data={"address_id": first_address_id(candidates, shopper), "shipping_method": "express"})
+    resp = shopper.post(
+        "/shop/checkout",
+        data={"address_id": first_address_id(candidates, shopper), "shipping_method": "express"},
+    )
     assert_refused(resp, 400, "购物车是空的")
     assert world_state(candidates, shopper) == before
 
@@ -331,22 +386,38 @@ def test_checkout_with_empty_cart_is_refused(candidates, shopper) -> None:  # no
 
 def test_tampered_price_and_ids_in_forms_do_not_change_the_charge(candidates, shopper) -> None:  # noqa: ANN001
     sku, cheap = pick_skus(candidates, shopper, n=2)
-    tamper = {"price": "1", "price_fen": "1", "unit_price_fen": "1", "sku_id": str(cheap.id),
-              "product_id": str(cheap.product_id), "subtotal_fen": "1"}
+    tamper = {
+        "price": "1",
+        "price_fen": "1",
+        "unit_price_fen": "1",
+        "sku_id": str(cheap.id),
+        "product_id": str(cheap.product_id),
+        "subtotal_fen": "1",
+    }
     resp = shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "3", **tamper})
     assert resp.status_code == 302
     assert [(c, q) for _, c, q in cart_lines(candidates, shopper)] == [(sku.code, 3)]
     cart_page = body(shopper.get("/shop/cart"))
     assert f"¥{sku.price_fen * 3 / 100:.2f}" in cart_page
 
-    resp = shopper.post("/shop/checkout", data={
-        "address_id": first_address_id(candidates, shopper), "shipping_method": "express",
-        "total_fen": "1", "goods_total_fen": "1", "shipping_fee_fen": "0", "unit_price_fen": "1", "price": "1",
-    })
+    resp = shopper.post(
+        "/shop/checkout",
+        data={
+            "address_id": first_address_id(candidates, shopper),
+            "shipping_method": "express",
+            "total_fen": "1",
+            "goods_total_fen": "1",
+            "shipping_fee_fen": "0",
+            "unit_price_fen": "1",
+            "price": "1",
+        },
+    )
     assert resp.status_code == 302
     number = resp.location.split("/")[-2]
     order = get_order(candidates, shopper, number)
-    assert [(ln.sku_code, ln.unit_price_fen, ln.quantity) for ln in order.lines] == [(sku.code, sku.price_fen, 3)]
+    assert [(ln.sku_code, ln.unit_price_fen, ln.quantity) for ln in order.lines] == [
+        (sku.code, sku.price_fen, 3)
+    ]
     assert order.goods_total_fen == sku.price_fen * 3
     assert order.shipping_fee_fen == 800
     assert order.total_fen == sku.price_fen * 3 + 800
@@ -356,10 +427,15 @@ def test_tampered_price_and_ids_in_forms_do_not_change_the_charge(candidates, sh
     shop_no = w.db.get(Shop, order.shop_id).bank_account_no
     shop_before = bank.balance(w, bank.find_account(w, shop_no))
     w.close()
-    resp = shopper.post(f"/shop/orders/{number}/pay", data={
-        "account_no": ident["account_no"], "payment_password": ident["payment_password"],
-        "amount_fen": "1", "total_fen": "1",
-    })
+    resp = shopper.post(
+        f"/shop/orders/{number}/pay",
+        data={
+            "account_no": ident["account_no"],
+            "payment_password": ident["payment_password"],
+            "amount_fen": "1",
+            "total_fen": "1",
+        },
+    )
     assert resp.status_code == 302
     w = candidates.world(shopper)
     try:
@@ -408,8 +484,11 @@ def member(candidates):  # noqa: ANN001, ANN201
     return client
 
 
-@pytest.mark.parametrize(("field", "value", "message"), ADDRESS_CASES,
-                         ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(ADDRESS_CASES)])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    ADDRESS_CASES,
+    ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(ADDRESS_CASES)],
+)
 def test_invalid_address_field_is_refused(candidates, member, field: str, value: str, message: str) -> None:  # noqa: ANN001
     before = world_state(candidates, member)
     resp = member.post("/shop/addresses", data={**GOOD_ADDRESS, field: value})
@@ -429,7 +508,13 @@ def test_empty_address_form_names_every_wrong_field(candidates, member) -> None:
     resp = member.post("/shop/addresses", data={})
     assert_refused(resp, 400, MSG_ADDRESS_INVALID, error_page=False)
     errors = re.findall(r'<div class="field-error">([^<]*)</div>', body(resp))
-    assert errors == ["收货人姓名须为2-20个字", "请输入11位有效手机号", "请选择省份", "详细地址须为5-120个字", "邮编须为6位数字"]
+    assert errors == [
+        "收货人姓名须为2-20个字",
+        "请输入11位有效手机号",
+        "请选择省份",
+        "详细地址须为5-120个字",
+        "邮编须为6位数字",
+    ]
     assert world_state(candidates, member) == before
 
 
@@ -491,8 +576,12 @@ def test_five_wrong_passwords_lock_the_account(candidates, shopper, unpaid) -> N
     bad = wrong_password(ident["payment_password"])
     before = world_state(candidates, shopper)
     for left in (4, 3, 2, 1):
-        assert_refused(pay(shopper, unpaid, ident["account_no"], bad), 401, f"支付密码错误，还可以尝试 {left} 次",
-                       error_page=False)
+        assert_refused(
+            pay(shopper, unpaid, ident["account_no"], bad),
+            401,
+            f"支付密码错误，还可以尝试 {left} 次",
+            error_page=False,
+        )
         assert _account(candidates, shopper, ident["account_no"]) == (500000, 5 - left, False)
     resp = pay(shopper, unpaid, ident["account_no"], bad)
     assert_refused(resp, 403, "支付密码错误次数过多，账户已锁定", error_page=False)
@@ -520,13 +609,18 @@ def test_right_password_after_failures_pays_and_resets_counter(candidates, shopp
     assert _account(candidates, shopper, ident["account_no"]) == (500000 - order.total_fen, 0, False)
 
 
-@pytest.mark.parametrize(("account", "status", "message"), [
-    ("", 400, "请输入正确的银行卡号"),
-    ("6222abc", 400, "请输入正确的银行卡号"),
-    ("6222000000000000000", 404, "银行账号不存在"),
-    ("0000000000000000", 404, "银行账号不存在"),  # the funding account is not a card
-])
-def test_pay_with_bad_card_number_moves_nothing(candidates, shopper, unpaid, account: str, status: int, message: str) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    ("account", "status", "message"),
+    [
+        ("", 400, "请输入正确的银行卡号"),
+        ("6222abc", 400, "请输入正确的银行卡号"),
+        ("6222000000000000000", 404, "银行账号不存在"),
+        ("0000000000000000", 404, "银行账号不存在"),  # the funding account is not a card
+    ],
+)
+def test_pay_with_bad_card_number_moves_nothing(
+    candidates, shopper, unpaid, account: str, status: int, message: str
+) -> None:  # noqa: ANN001
     ident = buyer_identity(candidates, shopper)
     before = world_state(candidates, shopper)
     resp = pay(shopper, unpaid, account, ident["payment_password"])
@@ -558,8 +652,12 @@ def test_paying_or_cancelling_twice_is_refused(candidates, shopper, unpaid) -> N
     ident = buyer_identity(candidates, shopper)
     assert pay(shopper, unpaid, ident["account_no"], ident["payment_password"]).status_code == 302
     before = world_state(candidates, shopper)
-    assert_refused(pay(shopper, unpaid, ident["account_no"], ident["payment_password"]), 409, "该订单当前不能付款",
-                   error_page=False)
+    assert_refused(
+        pay(shopper, unpaid, ident["account_no"], ident["payment_password"]),
+        409,
+        "该订单当前不能付款",
+        error_page=False,
+    )
     assert_refused(shopper.post(f"/shop/orders/{unpaid}/cancel"), 409, "只有待付款的订单可以取消")
     assert world_state(candidates, shopper) == before
 
@@ -574,7 +672,11 @@ def test_payment_beyond_balance_is_refused(candidates, shopper) -> None:  # noqa
     number = place_order(candidates, shopper, sku.code, qty)
     ident = buyer_identity(candidates, shopper)
     before = world_state(candidates, shopper)
-    assert_refused(pay(shopper, number, ident["account_no"], ident["payment_password"]), 409, "余额不足",
-                   error_page=False)
+    assert_refused(
+        pay(shopper, number, ident["account_no"], ident["payment_password"]),
+        409,
+        "余额不足",
+        error_page=False,
+    )
     assert world_state(candidates, shopper) == before
     assert get_order(candidates, shopper, number).payment_status == "unpaid"

@@ -21,17 +21,20 @@ from sandbox.scenarios.loader import Scenario
 # --- normalise -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "fen"), [
-    ("¥1,234.50", 123450),
-    ("￥1,234.5", 123450),
-    ("1234.5元", 123450),
-    ("1234.50", 123450),
-    (" 1 234.50 ", 123450),
-    ("１２３４．５０", 123450),  # full-width digits and point
-    ("人民币 88", 8800),
-    ("RMB 0.01", 1),
-    ("12", 1200),
-])
+@pytest.mark.parametrize(
+    ("raw", "fen"),
+    [
+        ("¥1,234.50", 123450),
+        ("￥1,234.5", 123450),
+        ("1234.5元", 123450),
+        ("1234.50", 123450),
+        (" 1 234.50 ", 123450),
+        ("１２３４．５０", 123450),  # full-width digits and point
+        ("人民币 88", 8800),
+        ("RMB 0.01", 1),
+        ("12", 1200),
+    ],
+)
 def test_money_good(raw: str, fen: int) -> None:
     assert n.money(raw) == fen
     assert n.normalise("money", raw) == fen
@@ -48,10 +51,19 @@ def test_money_special_decimals_are_not_money(raw: str) -> None:
     assert n.money(raw) is None
 
 
-@pytest.mark.parametrize("raw", [
-    "2026-03-15", "2026/3/15", "2026.03.15", "2026年3月15日", "2026年03月15", " 2026 年 3 月 15 日 ",
-    "２０２６－０３－１５", "2026-3-15",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2026-03-15",
+        "2026/3/15",
+        "2026.03.15",
+        "2026年3月15日",
+        "2026年03月15",
+        " 2026 年 3 月 15 日 ",
+        "２０２６－０３－１５",
+        "2026-3-15",
+    ],
+)
 def test_day_good(raw: str) -> None:
     assert n.day(raw) == date(2026, 3, 15)
     assert n.normalise("date", raw) == date(2026, 3, 15)
@@ -62,12 +74,15 @@ def test_day_bad(raw: str) -> None:
     assert n.day(raw) is None
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("2026 0315 0932 000017", "202603150932000017"),
-    ("".join(chr(ord(c) + 0xFEE0) for c in "202603150932000017"), "202603150932000017"),  # full-width
-    (" 2026-0315_0932\u3000000017 ", "202603150932000017"),  # dashes, underscores, ideographic space
-    ("p00021-02", "P0002102"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2026 0315 0932 000017", "202603150932000017"),
+        ("".join(chr(ord(c) + 0xFEE0) for c in "202603150932000017"), "202603150932000017"),  # full-width
+        (" 2026-0315_0932\u3000000017 ", "202603150932000017"),  # dashes, underscores, ideographic space
+        ("p00021-02", "P0002102"),
+    ],
+)
 def test_identifier(raw: str, expected: str) -> None:
     assert n.identifier(raw) == expected
     assert n.normalise("id", raw) == expected
@@ -78,13 +93,16 @@ def test_text() -> None:
     assert n.text(None) == ""  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("a, b、c；d", {"A", "B", "C", "D"}),
-    ("P001，P002;P003 P004\tP005", {"P001", "P002", "P003", "P004", "P005"}),
-    ("sku-1, SKU1, ｓｋｕ１", {"SKU1"}),
-    (" , ；、 ", set()),
-    ("", set()),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("a, b、c；d", {"A", "B", "C", "D"}),
+        ("P001，P002;P003 P004\tP005", {"P001", "P002", "P003", "P004", "P005"}),
+        ("sku-1, SKU1, ｓｋｕ１", {"SKU1"}),
+        (" , ；、 ", set()),
+        ("", set()),
+    ],
+)
 def test_item_set(raw: str, expected: set[str]) -> None:
     assert n.item_set(raw) == frozenset(expected)
     assert n.normalise("set", raw) == frozenset(expected)
@@ -118,7 +136,9 @@ def _args(ctx: GradeContext, **kwargs: Any) -> CheckResult:
     return CheckResult.passed("ok")
 
 
-def item(id_: str, points: float, kind: str, name: str, args: dict | None = None, **extra: Any) -> dict[str, Any]:
+def item(
+    id_: str, points: float, kind: str, name: str, args: dict | None = None, **extra: Any
+) -> dict[str, Any]:
     spec: dict[str, Any] = {"kind": kind, "name": name}
     if args is not None:
         spec["args"] = args
@@ -132,12 +152,26 @@ def frac(id_: str, points: float, value: float, **extra: Any) -> dict[str, Any]:
 
 
 def make_ctx(tmp_path: Path, rubric: list[dict[str, Any]], params: dict | None = None) -> GradeContext:
-    scenario = Scenario(folder=tmp_path, data={
-        "id": "unit", "version": 1, "title": {"zh": "单元"}, "minutes": 10, "world": {"base": "default"},
-        "tasks": [{"id": "t", "text": {"zh": "任务"}}], "rubric": rubric,
-    })
-    return GradeContext(scenario=scenario, params=params or {}, answers={}, identities=[], world=None,
-                        evidence_dir=tmp_path / "evidence")
+    scenario = Scenario(
+        folder=tmp_path,
+        data={
+            "id": "unit",
+            "version": 1,
+            "title": {"zh": "单元"},
+            "minutes": 10,
+            "world": {"base": "default"},
+            "tasks": [{"id": "t", "text": {"zh": "任务"}}],
+            "rubric": rubric,
+        },
+    )
+    return GradeContext(
+        scenario=scenario,
+        params=params or {},
+        answers={},
+        identities=[],
+        world=None,
+        evidence_dir=tmp_path / "evidence",
+    )
 
 
 def by_id(outcomes: list[ItemOutcome]) -> dict[str, ItemOutcome]:
@@ -238,15 +272,43 @@ def test_wrong_args_are_an_error_too(tmp_path: Path) -> None:
 
 
 def test_args_are_rendered_from_params_with_types(tmp_path: Path) -> None:
-    params = {"quantity": 3, "product": {"sku": "P00021-02", "name": "绿联 充电宝"}, "address": {"city": "杭州市"}}
-    rubric = [item("x", 10, "answer", "unittest.args",
-                   {"qty": "{{ quantity }}", "sku": "{{ product.sku }}", "addr": "{{ address }}",
-                    "text": "买 {{ quantity }} 件{{ product.name }}", "plain": "as-is", "n": 5})]
+    params = {
+        "quantity": 3,
+        "product": {"sku": "P00021-02", "name": "绿联 充电宝"},
+        "address": {"city": "杭州市"},
+    }
+    rubric = [
+        item(
+            "x",
+            10,
+            "answer",
+            "unittest.args",
+            {
+                "qty": "{{ quantity }}",
+                "sku": "{{ product.sku }}",
+                "addr": "{{ address }}",
+                "text": "买 {{ quantity }} 件{{ product.name }}",
+                "plain": "as-is",
+                "n": 5,
+            },
+        )
+    ]
     ctx = make_ctx(tmp_path, rubric, params)
     (outcome,) = run_rubric(ctx)
     assert outcome.status == "passed"
-    assert CALLS == [("args", {"qty": 3, "sku": "P00021-02", "addr": {"city": "杭州市"},
-                               "text": "买 3 件绿联 充电宝", "plain": "as-is", "n": 5})]
+    assert CALLS == [
+        (
+            "args",
+            {
+                "qty": 3,
+                "sku": "P00021-02",
+                "addr": {"city": "杭州市"},
+                "text": "买 3 件绿联 充电宝",
+                "plain": "as-is",
+                "n": 5,
+            },
+        )
+    ]
     assert ctx.facts["seen"]["qty"] == 3
 
 
@@ -292,12 +354,25 @@ def test_results_document_gradescope_fields() -> None:
     assert doc["visibility"] == "visible"
     assert (doc["attempt"], doc["seed"]) == ("a-1", 7)
     assert len(doc["tests"]) == 5
-    assert doc["tests"][0] == {"name": "注册了会员", "number": "registered", "score": 10.0, "max_score": 10.0,
-                               "status": "passed", "output": "已注册"}
+    assert doc["tests"][0] == {
+        "name": "注册了会员",
+        "number": "registered",
+        "score": 10.0,
+        "max_score": 10.0,
+        "status": "passed",
+        "output": "已注册",
+    }
     assert [t["status"] for t in doc["tests"]] == ["passed", "failed", "failed", "failed", "failed"]
     assert [i["status"] for i in doc["items"]] == ["passed", "partial", "failed", "skipped", "error"]
-    assert doc["items"][1] == {"id": "address", "title": "地址一致", "points": 5.0, "max_points": 20.0,
-                               "status": "partial", "feedback": "邮编不对 <310012> & 电话", "evidence": []}
+    assert doc["items"][1] == {
+        "id": "address",
+        "title": "地址一致",
+        "points": 5.0,
+        "max_points": 20.0,
+        "status": "partial",
+        "feedback": "邮编不对 <310012> & 电话",
+        "evidence": [],
+    }
     assert list(doc).count("execution_time") == 1
 
 
@@ -330,27 +405,70 @@ def test_to_csv_header_and_rows() -> None:
     doc1 = results_document(sample_outcomes()[:3], {})
     doc2 = results_document([ItemOutcome("extra", "另一项", 2.0, 2.0, "passed", "")], {})
     rows = [
-        {"attempt": "a-1", "candidate": "考生甲（T0001）", "scenario": "b2c-purchase", "status": "graded", **doc1},
-        {"attempt": "a-2", "candidate": "考生乙（T0002）", "scenario": "b2c-purchase", "status": "graded", **doc2},
+        {
+            "attempt": "a-1",
+            "candidate": "考生甲（T0001）",
+            "scenario": "b2c-purchase",
+            "status": "graded",
+            **doc1,
+        },
+        {
+            "attempt": "a-2",
+            "candidate": "考生乙（T0002）",
+            "scenario": "b2c-purchase",
+            "status": "graded",
+            **doc2,
+        },
         {"attempt": "a-3", "candidate": "考生丙", "scenario": "b2c-purchase", "status": "active"},
     ]
     parsed = list(csv.reader(io.StringIO(to_csv(rows))))
-    assert parsed[0] == ["attempt", "candidate", "scenario", "status", "score", "max_score",
-                         "registered", "address", "paid", "extra"]
-    assert parsed[1] == ["a-1", "考生甲（T0001）", "b2c-purchase", "graded", "15.0", "50.0", "10.0", "5.0", "0.0", ""]
+    assert parsed[0] == [
+        "attempt",
+        "candidate",
+        "scenario",
+        "status",
+        "score",
+        "max_score",
+        "registered",
+        "address",
+        "paid",
+        "extra",
+    ]
+    assert parsed[1] == [
+        "a-1",
+        "考生甲（T0001）",
+        "b2c-purchase",
+        "graded",
+        "15.0",
+        "50.0",
+        "10.0",
+        "5.0",
+        "0.0",
+        "",
+    ]
     assert parsed[2] == ["a-2", "考生乙（T0002）", "b2c-purchase", "graded", "2.0", "2.0", "", "", "", "2.0"]
-    assert parsed[3] == ["a-3", "考生丙", "b2c-purchase", "active", "", ""]  + [""] * 4
+    assert parsed[3] == ["a-3", "考生丙", "b2c-purchase", "active", "", ""] + [""] * 4
     assert len(parsed) == 4
 
 
 def test_to_csv_empty() -> None:
-    assert list(csv.reader(io.StringIO(to_csv([])))) == [["attempt", "candidate", "scenario", "status", "score", "max_score"]]
+    assert list(csv.reader(io.StringIO(to_csv([])))) == [
+        ["attempt", "candidate", "scenario", "status", "score", "max_score"]
+    ]
 
 
 @pytest.mark.parametrize(("given", "status"), [("¥123.45", "passed"), ("123.4", "failed"), ("inf", "failed")])
 def test_money_answer_check_end_to_end(tmp_path: Path, given: str, status: str) -> None:
     """The built-in answer.equals check with type money: a non-money answer fails, it does not error."""
-    rubric = [item("amount", 10, "answer", "answer.equals", {"field": "amount", "expected": "{{ total }}", "type": "money"})]
+    rubric = [
+        item(
+            "amount",
+            10,
+            "answer",
+            "answer.equals",
+            {"field": "amount", "expected": "{{ total }}", "type": "money"},
+        )
+    ]
     ctx = make_ctx(tmp_path, rubric, {"total": "123.45"})
     ctx.answers["amount"] = given
     (outcome,) = run_rubric(ctx)

@@ -55,7 +55,11 @@ def test_result_has_evidence_trace_and_is_deterministic(harness) -> None:
     doc = json.loads(Path(first.result_path).read_text())
     assert doc["score"] == 100 and doc["max_score"] == 100
     assert [t["number"] for t in doc["tests"]] == [i["id"] for i in doc["items"]]
-    assert doc["seed"] == attempt.seed and doc["params"] == attempt.params and doc["world_hash"] == first.world_hash
+    assert (
+        doc["seed"] == attempt.seed
+        and doc["params"] == attempt.params
+        and doc["world_hash"] == first.world_hash
+    )
     assert Path(first.trace_path).stat().st_size > 1000  # the Playwright trace of the UI check
 
     visible = next(i for i in first.items if i.item_id == "visible")
@@ -65,4 +69,6 @@ def test_result_has_evidence_trace_and_is_deterministic(harness) -> None:
 
     second = harness.grade(attempt)
     assert second.world_hash == first.world_hash
-    assert [(i.item_id, i.points, i.feedback) for i in second.items] == [(i.item_id, i.points, i.feedback) for i in first.items]
+    assert [(i.item_id, i.points, i.feedback) for i in second.items] == [
+        (i.item_id, i.points, i.feedback) for i in first.items
+    ]

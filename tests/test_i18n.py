@@ -14,9 +14,26 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_message_has_an_english_translation(tmp_path: Path) -> None:
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_", "-k", "N_", "-k", "gettext", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_",
+            "-k",
+            "N_",
+            "-k",
+            "gettext",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     wanted = {m.id for m in read_po(pot.open("rb")) if m.id}
     catalogue = read_po((ROOT / "sandbox/translations/en/LC_MESSAGES/messages.po").open("rb"))

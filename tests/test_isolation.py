@@ -31,8 +31,16 @@ from tests.test_bad_input import (
 CLOSED = "已交卷或考试已结束，不能再修改"
 
 A_ADDRESS = {**GOOD_ADDRESS, "recipient": "甲方收货人", "phone": "13911110001", "detail": "甲方专用路1号甲座"}
-B_ADDRESS = {**GOOD_ADDRESS, "recipient": "乙方收货人", "phone": "13922220002", "detail": "乙方专用路2号乙座",
-             "province": "上海市", "city": "上海市", "district": "浦东新区", "postcode": "200120"}
+B_ADDRESS = {
+    **GOOD_ADDRESS,
+    "recipient": "乙方收货人",
+    "phone": "13922220002",
+    "detail": "乙方专用路2号乙座",
+    "province": "上海市",
+    "city": "上海市",
+    "district": "浦东新区",
+    "postcode": "200120",
+}
 
 
 @pytest.fixture
@@ -110,12 +118,39 @@ def test_pages_of_one_candidate_never_show_anothers_data(candidates, pair) -> No
     assert a.post("/exam/answers", data={"order_no": "ANSWER-OF-A-777"}).status_code == 302
     b_no = place_order(candidates, b, sku_b.code, 1)
     b_ident = buyer_identity(candidates, b)
-    assert b.post("/bank/login", data={"account_no": b_ident["account_no"], "password": b_ident["login_password"]}).status_code == 302
+    assert (
+        b.post(
+            "/bank/login", data={"account_no": b_ident["account_no"], "password": b_ident["login_password"]}
+        ).status_code
+        == 302
+    )
 
-    secrets_of_a = [A_ADDRESS["recipient"], A_ADDRESS["detail"], A_ADDRESS["phone"], "alice_a", "考生甲", "T0001",
-                    a_ident["account_no"], a_ident["login_password"], a_ident["name"], "ANSWER-OF-A-777"]
-    pages = ["/exam/", "/exam/answers", "/exam/submit", "/shop/", "/shop/cart", "/shop/addresses", "/shop/orders/",
-             f"/shop/orders/{b_no}", f"/shop/orders/{a_no}", f"/shop/orders/{a_no}/pay", "/bank/", "/bank/statement"]
+    secrets_of_a = [
+        A_ADDRESS["recipient"],
+        A_ADDRESS["detail"],
+        A_ADDRESS["phone"],
+        "alice_a",
+        "考生甲",
+        "T0001",
+        a_ident["account_no"],
+        a_ident["login_password"],
+        a_ident["name"],
+        "ANSWER-OF-A-777",
+    ]
+    pages = [
+        "/exam/",
+        "/exam/answers",
+        "/exam/submit",
+        "/shop/",
+        "/shop/cart",
+        "/shop/addresses",
+        "/shop/orders/",
+        f"/shop/orders/{b_no}",
+        f"/shop/orders/{a_no}",
+        f"/shop/orders/{a_no}/pay",
+        "/bank/",
+        "/bank/statement",
+    ]
     for path in pages:
         resp = b.get(path)
         assert resp.status_code in (200, 404), (path, resp.status_code)
@@ -136,7 +171,9 @@ def test_world_is_never_taken_from_url_or_form(candidates, pair) -> None:  # noq
     (sku,) = pick_skus(candidates, a)
     a_before = world_state(candidates, a)
     smuggled = {"attempt_id": att_a.id, "attempt": att_a.id, "world": att_a.world_path, "key": att_a.key}
-    resp = b.post("/shop/cart/add", query_string=smuggled, data={"sku": sku.code, "quantity": "2", **smuggled})
+    resp = b.post(
+        "/shop/cart/add", query_string=smuggled, data={"sku": sku.code, "quantity": "2", **smuggled}
+    )
     assert resp.status_code == 302
     assert world_state(candidates, a) == a_before
     assert [(c, q) for _, c, q in cart_lines(candidates, b)] == [(sku.code, 2)]
@@ -166,7 +203,9 @@ def test_forged_session_cookie_does_not_bind_a_world(app, candidates, pair) -> N
 
     # control: the same cookie signed with the app's key would bind (so the refusal above is the signature)
     insider = app.test_client()
-    insider.set_cookie("session", _session_cookie(app.config["SECRET_KEY"], {"attempt_id": att_a.id, "who": who}))
+    insider.set_cookie(
+        "session", _session_cookie(app.config["SECRET_KEY"], {"attempt_id": att_a.id, "who": who})
+    )
     assert insider.get("/shop/").status_code == 200
 
 
@@ -201,14 +240,30 @@ def _writes(candidates, client, number: str, item_id: int) -> list[tuple[str, di
         (f"/shop/cart/{item_id}/quantity", {"quantity": "3"}),
         (f"/shop/cart/{item_id}/remove", {}),
         ("/shop/checkout", {"address_id": aid, "shipping_method": "express"}),
-        (f"/shop/orders/{number}/pay", {"account_no": ident["account_no"], "payment_password": ident["payment_password"]}),
-        (f"/shop/orders/{number}/pay", {"account_no": ident["account_no"],
-                                        "payment_password": wrong_password(ident["payment_password"])}),
+        (
+            f"/shop/orders/{number}/pay",
+            {"account_no": ident["account_no"], "payment_password": ident["payment_password"]},
+        ),
+        (
+            f"/shop/orders/{number}/pay",
+            {
+                "account_no": ident["account_no"],
+                "payment_password": wrong_password(ident["payment_password"]),
+            },
+        ),
         (f"/shop/orders/{number}/cancel", {}),
         ("/shop/addresses", GOOD_ADDRESS),
         (f"/shop/addresses/{aid}/delete", {}),
         (f"/shop/addresses/{aid}/default", {}),
-        ("/shop/register", {"username": "late_user", "password": "secret123", "confirm": "secret123", "phone": "13800138001"}),
+        (
+            "/shop/register",
+            {
+                "username": "late_user",
+                "password": "secret123",
+                "confirm": "secret123",
+                "phone": "13800138001",
+            },
+        ),
         ("/shop/login", {"username": "buyer_01", "password": "secret123"}),
         ("/shop/logout", {}),
         ("/bank/login", {"account_no": ident["account_no"], "password": ident["login_password"]}),
@@ -251,7 +306,9 @@ def test_writes_after_submit_are_refused(candidates, busy_shopper, enqueued) -> 
     assert enqueued == [(attempt_id, "submit:candidate")]
 
 
-def test_writes_after_deadline_are_refused_and_attempt_auto_submitted(rt, candidates, busy_shopper, enqueued) -> None:  # noqa: ANN001
+def test_writes_after_deadline_are_refused_and_attempt_auto_submitted(
+    rt, candidates, busy_shopper, enqueued
+) -> None:  # noqa: ANN001
     client, number, item_id = busy_shopper
     attempt_id = candidates.attempt_of(client).id
     before = world_state(candidates, client)
@@ -304,7 +361,10 @@ def test_money_is_conserved_through_purchases_payments_and_cancellations(candida
     for sku in (s1, s2):
         assert client.post("/shop/cart/add", data={"sku": sku.code, "quantity": "1"}).status_code == 302
     known = _numbers(candidates, client)
-    resp = client.post("/shop/checkout", data={"address_id": first_address_id(candidates, client), "shipping_method": "express"})
+    resp = client.post(
+        "/shop/checkout",
+        data={"address_id": first_address_id(candidates, client), "shipping_method": "express"},
+    )
     assert resp.status_code == 302 and resp.location.endswith("/shop/orders/")
     n4, n5 = sorted(_numbers(candidates, client) - known)
     assert pay(client, n4, ident["account_no"], ident["payment_password"]).status_code == 302

@@ -65,8 +65,12 @@ def test_examiner_pages_regrade_and_exports(harness, browser_app) -> None:  # no
 
     client = browser_app.test_client()
     assert client.get("/examiner/").status_code == 302  # not logged in
-    token = client.get("/staff/login").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/staff/login", data={"username": "examiner-2", "password": "examiner-pass", "csrf_token": token})
+    token = (
+        client.get("/staff/login").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    )
+    client.post(
+        "/staff/login", data={"username": "examiner-2", "password": "examiner-pass", "csrf_token": token}
+    )
     listing = client.get("/examiner/").get_data(as_text=True)
     assert f'data-attempt="{attempt.id}"' in listing
     detail = client.get(f"/examiner/attempts/{attempt.id}")
@@ -75,7 +79,9 @@ def test_examiner_pages_regrade_and_exports(harness, browser_app) -> None:  # no
     runs_before = len(rt.control.session().get(type(attempt), attempt.id).grade_runs)
     page = detail.get_data(as_text=True)
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    assert client.post(f"/examiner/attempts/{attempt.id}/regrade", data={"csrf_token": token}).status_code == 302
+    assert (
+        client.post(f"/examiner/attempts/{attempt.id}/regrade", data={"csrf_token": token}).status_code == 302
+    )
     rt.grading.join()
     runs = rt.control.session().get(type(attempt), attempt.id).grade_runs
     assert len(runs) == runs_before + 1 and runs[-1].triggered_by == "regrade" and runs[-1].score == 0

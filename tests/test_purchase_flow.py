@@ -13,7 +13,11 @@ from tests.conftest import first_address_id
 def _sku(candidates, client, min_stock: int = 10) -> Sku:  # noqa: ANN001
     w = candidates.world(client)
     try:
-        return w.db.scalars(select(Sku).where(Sku.quantity - Sku.allocated >= min_stock, Sku.price_fen <= 20000).order_by(Sku.id)).first()
+        return w.db.scalars(
+            select(Sku)
+            .where(Sku.quantity - Sku.allocated >= min_stock, Sku.price_fen <= 20000)
+            .order_by(Sku.id)
+        ).first()
     finally:
         w.close()
 
@@ -22,11 +26,17 @@ def test_buy_and_pay_moves_money_and_stock(candidates, shopper):  # noqa: ANN001
     sku = _sku(candidates, shopper)
     before_available = sku.available
     assert shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "3"}).status_code == 302
-    resp = shopper.post("/shop/checkout", data={"address_id": first_address_id(candidates, shopper), "shipping_method": "express"})
+    resp = shopper.post(
+        "/shop/checkout",
+        data={"address_id": first_address_id(candidates, shopper), "shipping_method": "express"},
+    )
     assert resp.status_code == 302 and resp.location.endswith("/pay")
     number = resp.location.split("/")[-2]
     ident = candidates.attempt_of(shopper).identities[0]
-    resp = shopper.post(f"/shop/orders/{number}/pay", data={"account_no": ident["account_no"], "payment_password": ident["payment_password"]})
+    resp = shopper.post(
+        f"/shop/orders/{number}/pay",
+        data={"account_no": ident["account_no"], "payment_password": ident["payment_password"]},
+    )
     assert resp.status_code == 302
     w = candidates.world(shopper)
     order = w.db.scalars(select(Order).where(Order.number == number)).one()

@@ -13,7 +13,13 @@ from sqlalchemy import select
 
 from graders.checks import known_checks
 from sandbox.config import ROOT
-from sandbox.scenarios.loader import GENERATOR_VERSION, ScenarioCatalog, ScenarioError, load_scenario, render_value
+from sandbox.scenarios.loader import (
+    GENERATOR_VERSION,
+    ScenarioCatalog,
+    ScenarioError,
+    load_scenario,
+    render_value,
+)
 from sandbox.scenarios.params import MIN_STOCK_FOR_PICK, draw_params
 from sandbox.storefront import services as storefront
 from sandbox.storefront.models import Sku
@@ -46,7 +52,14 @@ def test_real_scenario_validates() -> None:
     s = load_scenario(REAL, known_checks())
     assert (s.id, s.version, s.minutes, s.clock_scale) == ("b2c-purchase", 1, 20, 1.0)
     assert s.max_points == 100.0
-    assert [i["id"] for i in s.rubric] == ["registered", "address", "order-right", "paid", "order-number", "visible"]
+    assert [i["id"] for i in s.rubric] == [
+        "registered",
+        "address",
+        "order-right",
+        "paid",
+        "order-number",
+        "visible",
+    ]
     assert [f["id"] for f in s.answer_fields()] == ["order_no"]
     assert s.template_key == f"b2c-purchase-v1-default-g{GENERATOR_VERSION}"
     assert len(s.digest) == 12
@@ -133,8 +146,18 @@ BROKEN: list[tuple[str, Callable[[Path], Path], str, list[str]]] = [
     ("yaml-syntax", _yaml_syntax, "line ", ["YAML syntax error", ", column "]),
     ("missing-key", _missing_key, "(top)", ["'minutes' is a required property"]),
     ("wrong-type", _wrong_points_type, "rubric/2/points", ["'twenty-five'", "is not of type 'number'"]),
-    ("unknown-check", _unknown_check, "rubric/1/check/name", ["no state check named 'storefront.no_such_check'"]),
-    ("requires-later", _requires_later, "rubric/3/requires", ["'order-number' is not an earlier rubric item"]),
+    (
+        "unknown-check",
+        _unknown_check,
+        "rubric/1/check/name",
+        ["no state check named 'storefront.no_such_check'"],
+    ),
+    (
+        "requires-later",
+        _requires_later,
+        "rubric/3/requires",
+        ["'order-number' is not an earlier rubric item"],
+    ),
     ("duplicate-id", _duplicate_id, "rubric/4/id", ["duplicate rubric id 'registered'"]),
     ("unknown-param", _unknown_param, "tasks/2/text/en", ["unknown parameter 'coupon_code'"]),
     ("id-not-folder", _id_not_folder, "id", ["must equal the folder name 'b2c-shopping'"]),
@@ -197,8 +220,16 @@ def test_catalog_skips_broken_scenarios(tmp_path: Path) -> None:
 
 def test_render_value_keeps_types() -> None:
     params = {"quantity": 3, "product": {"sku": "P00021-02", "price_fen": 12345}}
-    rendered = render_value({"qty": "{{ quantity }}", "sku": "{{ product.sku }}", "text": "共 {{ quantity }} 件",
-                             "price": "{{ product.price_fen|yuan }}", "list": ["{{quantity}}", 7]}, params)
+    rendered = render_value(
+        {
+            "qty": "{{ quantity }}",
+            "sku": "{{ product.sku }}",
+            "text": "共 {{ quantity }} 件",
+            "price": "{{ product.price_fen|yuan }}",
+            "list": ["{{quantity}}", 7],
+        },
+        params,
+    )
     assert rendered == {"qty": 3, "sku": "P00021-02", "text": "共 3 件", "price": "123.45", "list": [3, 7]}
     with pytest.raises(KeyError):
         render_value("{{ product.missing }}", params)
@@ -289,11 +320,19 @@ def test_draw_params_ranges_and_pick(template_world) -> None:  # noqa: ANN001
         assert sku.product.category.name == "数码配件"
         assert sku.available >= MIN_STOCK_FOR_PICK >= params["quantity"]
         assert len(sku.product.skus) >= 2  # min_options: 2
-        assert product == {"code": sku.product.code, "name": sku.product.name, "sku": sku.code,
-                           "options": sku.label, "price_fen": sku.price_fen, "shop": sku.product.shop.name}
+        assert product == {
+            "code": sku.product.code,
+            "name": sku.product.name,
+            "sku": sku.code,
+            "options": sku.label,
+            "price_fen": sku.price_fen,
+            "shop": sku.product.shop.name,
+        }
         address = params["address"]
         assert address["city"] in REGIONS[address["province"]]
-        assert storefront.validate_address(address) == address  # a drawn address is one the storefront accepts
+        assert (
+            storefront.validate_address(address) == address
+        )  # a drawn address is one the storefront accepts
     assert quantities == {2, 3, 4}
 
 

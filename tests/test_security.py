@@ -77,12 +77,22 @@ def csrf_token(client, path: str) -> str:  # noqa: ANN001
 def csrf_member(csrf_app):  # noqa: ANN001, ANN201
     """A candidate of the CSRF app, logged in (with tokens) and with a storefront member."""
     client = csrf_app.test_client()
-    resp = client.post("/exam/login", data={"ticket_no": "C0001", "password": "pass1234",
-                                            "csrf_token": csrf_token(client, "/exam/login")})
+    resp = client.post(
+        "/exam/login",
+        data={"ticket_no": "C0001", "password": "pass1234", "csrf_token": csrf_token(client, "/exam/login")},
+    )
     assert resp.status_code == 302
     assert client.get("/exam/").status_code == 200
-    resp = client.post("/shop/register", data={"username": "buyer_c", "password": "secret123", "confirm": "secret123",
-                                               "phone": "13800138000", "csrf_token": csrf_token(client, "/shop/register")})
+    resp = client.post(
+        "/shop/register",
+        data={
+            "username": "buyer_c",
+            "password": "secret123",
+            "confirm": "secret123",
+            "phone": "13800138000",
+            "csrf_token": csrf_token(client, "/shop/register"),
+        },
+    )
     assert resp.status_code == 302, body(resp)
     return client
 
@@ -128,8 +138,13 @@ def test_csrf_refusal_is_recorded_in_action_log(csrf_app, csrf_member) -> None: 
     attempt_id = worlds.attempt_of(csrf_member).id
     assert csrf_member.post("/shop/cart/add", data={"sku": "X", "quantity": "1"}).status_code == 400
     db = csrf_app.extensions["sandbox"].control.session()
-    rows = db.scalars(select(ActionLog).where(ActionLog.attempt_id == attempt_id, ActionLog.kind == "request",
-                                              ActionLog.path == "/shop/cart/add")).all()
+    rows = db.scalars(
+        select(ActionLog).where(
+            ActionLog.attempt_id == attempt_id,
+            ActionLog.kind == "request",
+            ActionLog.path == "/shop/cart/add",
+        )
+    ).all()
     db.close()
     assert [(r.method, r.status_code) for r in rows] == [("POST", 400)]
 
@@ -155,8 +170,10 @@ def test_session_cookie_is_httponly_and_samesite_lax(app, exam) -> None:  # noqa
 
 def test_session_cookie_flags_with_csrf_on(csrf_app) -> None:  # noqa: ANN001
     client = csrf_app.test_client()
-    resp = client.post("/exam/login", data={"ticket_no": "C0001", "password": "pass1234",
-                                            "csrf_token": csrf_token(client, "/exam/login")})
+    resp = client.post(
+        "/exam/login",
+        data={"ticket_no": "C0001", "password": "pass1234", "csrf_token": csrf_token(client, "/exam/login")},
+    )
     header = _session_cookie_header(resp)
     assert "HttpOnly" in header and "SameSite=Lax" in header
 
@@ -199,7 +216,9 @@ def test_signed_login_candidate_role_works_when_allowed(app, attempt) -> None:  
     """Control for the refusals below."""
     app.config["ALLOW_SIGNED_CANDIDATE_LOGIN"] = True
     client = app.test_client()
-    resp = client.get(f"/signed-login/{signed_login.issue(app.config['SECRET_KEY'], attempt.id, 'candidate')}")
+    resp = client.get(
+        f"/signed-login/{signed_login.issue(app.config['SECRET_KEY'], attempt.id, 'candidate')}"
+    )
     assert resp.status_code == 302
     assert client.get("/shop/").status_code == 200
     with client.session_transaction() as sess:
@@ -209,7 +228,9 @@ def test_signed_login_candidate_role_works_when_allowed(app, attempt) -> None:  
 def test_signed_login_candidate_role_refused_by_default(app, attempt) -> None:  # noqa: ANN001
     assert not app.config.get("ALLOW_SIGNED_CANDIDATE_LOGIN")
     client = app.test_client()
-    resp = client.get(f"/signed-login/{signed_login.issue(app.config['SECRET_KEY'], attempt.id, 'candidate')}")
+    resp = client.get(
+        f"/signed-login/{signed_login.issue(app.config['SECRET_KEY'], attempt.id, 'candidate')}"
+    )
     assert resp.status_code == 403
     assert _unbound(client)
 
@@ -256,8 +277,14 @@ def test_signed_login_refusal_shows_a_chinese_message(app, attempt) -> None:  # 
 def test_grader_signed_login_is_read_only(app, candidates, shopper) -> None:  # noqa: ANN001
     att = candidates.attempt_of(shopper)
     (sku,) = pick_skus(candidates, shopper)
-    token = signed_login.issue(app.config["SECRET_KEY"], att.id, "buyer", world=att.world_path,
-                               frozen_real=time.time(), identities={})
+    token = signed_login.issue(
+        app.config["SECRET_KEY"],
+        att.id,
+        "buyer",
+        world=att.world_path,
+        frozen_real=time.time(),
+        identities={},
+    )
     grader = app.test_client()
     assert grader.get(f"/signed-login/{token}").status_code == 302
     assert grader.get("/shop/").status_code == 200
@@ -275,14 +302,26 @@ def _is_off_site(location: str) -> bool:
     return bool(parts.scheme or parts.netloc)
 
 
-OFF_SITE_TARGETS = ["//evil.example/x", "https://evil.example/x", "javascript:alert(1)",
-                    "/\\evil.example/x", "/\t/evil.example/x", "/ /evil.example/x"]
+OFF_SITE_TARGETS = [
+    "//evil.example/x",
+    "https://evil.example/x",
+    "javascript:alert(1)",
+    "/\\evil.example/x",
+    "/\t/evil.example/x",
+    "/ /evil.example/x",
+]
 
 
 @pytest.mark.parametrize("target", OFF_SITE_TARGETS)
 def test_signed_login_next_stays_on_site(app, attempt, target: str) -> None:  # noqa: ANN001
-    token = signed_login.issue(app.config["SECRET_KEY"], attempt.id, "buyer", world=attempt.world_path,
-                               frozen_real=time.time(), identities={})
+    token = signed_login.issue(
+        app.config["SECRET_KEY"],
+        attempt.id,
+        "buyer",
+        world=attempt.world_path,
+        frozen_real=time.time(),
+        identities={},
+    )
     resp = app.test_client().get(f"/signed-login/{token}", query_string={"next": target})
     assert resp.status_code == 302
     assert not _is_off_site(resp.location), resp.location
@@ -290,8 +329,14 @@ def test_signed_login_next_stays_on_site(app, attempt, target: str) -> None:  # 
 
 def test_signed_login_next_local_path_is_followed(app, attempt) -> None:  # noqa: ANN001
     """Control for the test above."""
-    token = signed_login.issue(app.config["SECRET_KEY"], attempt.id, "buyer", world=attempt.world_path,
-                               frozen_real=time.time(), identities={})
+    token = signed_login.issue(
+        app.config["SECRET_KEY"],
+        attempt.id,
+        "buyer",
+        world=attempt.world_path,
+        frozen_real=time.time(),
+        identities={},
+    )
     resp = app.test_client().get(f"/signed-login/{token}", query_string={"next": "/shop/cart"})
     assert resp.status_code == 302 and resp.location == "/shop/cart"
 
@@ -308,7 +353,9 @@ def test_storefront_login_next_stays_on_site(shopper, target: str) -> None:  # n
 
 def test_storefront_login_next_local_path_is_followed(shopper) -> None:  # noqa: ANN001
     """Control for the test above."""
-    resp = shopper.post("/shop/login", data={"username": "buyer_01", "password": "secret123", "next": "/shop/cart"})
+    resp = shopper.post(
+        "/shop/login", data={"username": "buyer_01", "password": "secret123", "next": "/shop/cart"}
+    )
     assert resp.status_code == 302 and resp.location == "/shop/cart"
 
 
@@ -325,7 +372,9 @@ def test_wrong_storefront_password_is_refused(candidates, shopper) -> None:  # n
 def _log(rt, attempt_id: int) -> list[ActionLog]:  # noqa: ANN001
     db = rt.control.session()
     try:
-        return list(db.scalars(select(ActionLog).where(ActionLog.attempt_id == attempt_id).order_by(ActionLog.id)))
+        return list(
+            db.scalars(select(ActionLog).where(ActionLog.attempt_id == attempt_id).order_by(ActionLog.id))
+        )
     finally:
         db.close()
 
@@ -334,12 +383,21 @@ def _log(rt, attempt_id: int) -> list[ActionLog]:  # noqa: ANN001
 def logged_secrets(candidates, shopper):  # noqa: ANN001, ANN201
     """The shopper logs in to the store and bank and pays (once wrongly); returns (attempt id, identity)."""
     ident = buyer_identity(candidates, shopper)
-    assert shopper.post("/shop/login", data={"username": "buyer_01", "password": "secret123"}).status_code == 302
-    assert shopper.post("/bank/login", data={"account_no": ident["account_no"],
-                                             "password": ident["login_password"]}).status_code == 302
+    assert (
+        shopper.post("/shop/login", data={"username": "buyer_01", "password": "secret123"}).status_code == 302
+    )
+    assert (
+        shopper.post(
+            "/bank/login", data={"account_no": ident["account_no"], "password": ident["login_password"]}
+        ).status_code
+        == 302
+    )
     (sku,) = pick_skus(candidates, shopper)
     number = place_order(candidates, shopper, sku.code, 1)
-    assert pay(shopper, number, ident["account_no"], wrong_password(ident["payment_password"])).status_code == 401
+    assert (
+        pay(shopper, number, ident["account_no"], wrong_password(ident["payment_password"])).status_code
+        == 401
+    )
     assert pay(shopper, number, ident["account_no"], ident["payment_password"]).status_code == 302
     return candidates.attempt_of(shopper).id, ident
 
@@ -357,7 +415,9 @@ def test_password_fields_are_redacted_in_action_log(rt, logged_secrets) -> None:
     # what is not secret stays readable for the examiner
     assert [r.form["account_no"] for r in by_path["pay"]] == [ident["account_no"]] * 2
     assert by_path["/shop/login"][0].form["username"] == "buyer_01"
-    assert [r.form["shipping_method"] for r in by_path["/shop/checkout"]] == ["express"]  # "pin" is in "shipping"
+    assert [r.form["shipping_method"] for r in by_path["/shop/checkout"]] == [
+        "express"
+    ]  # "pin" is in "shipping"
     assert [r.form["quantity"] for r in by_path["/shop/cart/add"]] == ["1"]
 
 
@@ -380,15 +440,33 @@ def test_failed_requests_are_logged_with_status(rt, monkeypatch, candidates, sho
     assert shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "abc"}).status_code == 400
     assert shopper.post("/shop/cart/add", data={"sku": "NO-SUCH", "quantity": "1"}).status_code == 404
     number = place_order(candidates, shopper, sku.code, 1)
-    assert pay(shopper, number, ident["account_no"], wrong_password(ident["payment_password"])).status_code == 401
+    assert (
+        pay(shopper, number, ident["account_no"], wrong_password(ident["payment_password"])).status_code
+        == 401
+    )
     assert shopper.post("/exam/submit", data={"confirm": "yes"}).status_code == 302
     assert shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "1"}).status_code == 403
 
-    requests = [(r.method, r.path, r.status_code, r.outcome, r.form) for r in _log(rt, attempt_id) if r.kind == "request"]
-    assert ("POST", "/shop/cart/add", 400, "购买数量必须是正整数", {"sku": sku.code, "quantity": "abc"}) in requests
+    requests = [
+        (r.method, r.path, r.status_code, r.outcome, r.form)
+        for r in _log(rt, attempt_id)
+        if r.kind == "request"
+    ]
+    assert (
+        "POST",
+        "/shop/cart/add",
+        400,
+        "购买数量必须是正整数",
+        {"sku": sku.code, "quantity": "abc"},
+    ) in requests
     assert ("POST", "/shop/cart/add", 404, "商品规格不存在", {"sku": "NO-SUCH", "quantity": "1"}) in requests
-    assert ("POST", f"/shop/orders/{number}/pay", 401, "支付密码错误，还可以尝试 4 次",
-            {"account_no": ident["account_no"], "payment_password": "***"}) in requests
+    assert (
+        "POST",
+        f"/shop/orders/{number}/pay",
+        401,
+        "支付密码错误，还可以尝试 4 次",
+        {"account_no": ident["account_no"], "payment_password": "***"},
+    ) in requests
     assert ("POST", "/shop/cart/add", 403, CLOSED, {"sku": sku.code, "quantity": "1"}) in requests
 
     events = [(r.event_name, r.payload) for r in _log(rt, attempt_id) if r.kind == "event"]

@@ -35,8 +35,13 @@ from tests.conftest import SCENARIO, make_app, start_attempt
 T0 = 1_800_000_000.0  # a fixed "real" instant at which the fake attempts start
 BUYER = [{"role": "buyer", "bank_balance_fen": 500000}]
 ADDRESS = {
-    "recipient": "王小明", "phone": "13912345678", "province": "浙江省", "city": "杭州市",
-    "district": "西湖区", "detail": "文三路100号5栋201室", "postcode": "310012",
+    "recipient": "王小明",
+    "phone": "13912345678",
+    "province": "浙江省",
+    "city": "杭州市",
+    "district": "西湖区",
+    "detail": "文三路100号5栋201室",
+    "postcode": "310012",
 }
 
 
@@ -69,7 +74,9 @@ def store(tmp_path: Path, template: Path) -> WorldStore:
 
 def overlay_for(identities: list[dict], started_real: float = T0, key: str = "k-test") -> Callable:
     def overlay(w) -> None:  # noqa: ANN001
-        apply_overlay(w, identities, started_real=started_real, clock_scale=1.0, scenario_id="unit", attempt_key=key)
+        apply_overlay(
+            w, identities, started_real=started_real, clock_scale=1.0, scenario_id="unit", attempt_key=key
+        )
 
     return overlay
 
@@ -206,7 +213,11 @@ def test_worlds_from_one_template_are_independent(store: WorldStore, template: P
     wa.db.add(Customer(username="only_in_a", phone="13800000000", password_hash=None, created_at=EPOCH))
     wa.commit()
     wa.close()
-    for path, price, has_customer in ((a, original + 12345, True), (b, original, False), (template, original, False)):
+    for path, price, has_customer in (
+        (a, original + 12345, True),
+        (b, original, False),
+        (template, original, False),
+    ):
         w = open_world(path, read_only=True)
         try:
             assert w.db.scalars(select(Sku).where(Sku.code == code)).one().price_fen == price
@@ -248,14 +259,17 @@ def test_clock_not_started_and_before_start() -> None:
     assert WorldClock(EPOCH, 1000.0, real_now=lambda: 900.0).now() == EPOCH  # never runs backwards
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("+5m", timedelta(minutes=5)),
-    ("+90s", timedelta(seconds=90)),
-    ("+2h", timedelta(hours=2)),
-    ("+1d", timedelta(days=1)),
-    (" +15m ", timedelta(minutes=15)),
-    ("+0s", timedelta(0)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("+5m", timedelta(minutes=5)),
+        ("+90s", timedelta(seconds=90)),
+        ("+2h", timedelta(hours=2)),
+        ("+1d", timedelta(days=1)),
+        (" +15m ", timedelta(minutes=15)),
+        ("+0s", timedelta(0)),
+    ],
+)
 def test_parse_offset_good(text: str, expected: timedelta) -> None:
     assert parse_offset(text) == expected
 
@@ -333,7 +347,11 @@ def test_timed_rule_fires_once_after_offset(world_file: Path) -> None:
         t.now = T0 + 300
         assert npc.run_due(w, ANNOUNCE) == 1
         (ev,) = w.events("npc.announcement")
-        assert (ev.actor, ev.payload, ev.at) == ("npc", {"text": "限时优惠开始"}, EPOCH + timedelta(minutes=5))
+        assert (ev.actor, ev.payload, ev.at) == (
+            "npc",
+            {"text": "限时优惠开始"},
+            EPOCH + timedelta(minutes=5),
+        )
         t.now = T0 + 3600
         assert npc.run_due(w, ANNOUNCE) == 0
         w.commit()
@@ -414,7 +432,9 @@ def test_on_rule_ships_paid_order_once_per_event(store: WorldStore, template: Pa
     try:
         assert npc.run_due(w, SHIP_ON_PAY) == 0
         shipped = w.events("order.shipped")
-        assert [(e.actor, e.payload) for e in shipped] == [("npc", {"order_no": order.number, "carrier": "ZTO"})]
+        assert [(e.actor, e.payload) for e in shipped] == [
+            ("npc", {"order_no": order.number, "carrier": "ZTO"})
+        ]
         paid = w.events("payment.succeeded")
         runs = list(w.db.scalars(select(NpcRun)))
         assert [(r.rule, r.trigger_event_id) for r in runs] == [(0, paid[0].id)]
@@ -425,7 +445,9 @@ def test_on_rule_ships_paid_order_once_per_event(store: WorldStore, template: Pa
         assert npc.run_due(w, SHIP_ON_PAY) == 1
         assert order2.fulfilment_status == FulfilmentStatus.SHIPPED
         assert [e.payload["order_no"] for e in w.events("order.shipped")] == [order.number, order2.number]
-        paid_numbers = list(w.db.scalars(select(Order.number).where(Order.payment_status == PaymentStatus.PAID)))
+        paid_numbers = list(
+            w.db.scalars(select(Order.number).where(Order.payment_status == PaymentStatus.PAID))
+        )
         assert paid_numbers == [order.number, order2.number]
     finally:
         w.close()
@@ -574,13 +596,19 @@ def test_attempt_world_overlay_funds_buyer(rt, exam) -> None:  # noqa: ANN001
     w = open_world(attempt.world_path, read_only=True)
     try:
         meta = w.db.get(WorldMeta, 1)
-        assert (meta.started_real, meta.scenario_id, meta.attempt_key) == (attempt.started_real, SCENARIO, attempt.key)
+        assert (meta.started_real, meta.scenario_id, meta.attempt_key) == (
+            attempt.started_real,
+            SCENARIO,
+            attempt.key,
+        )
         account = bank.find_account(w, ident["account_no"])
         assert account.kind == "personal" and account.holder == ident["name"]
         assert bank.balance(w, account) == 500000
-        entries = list(w.db.scalars(
-            select(JournalEntry).join(JournalEntry.lines).where(JournalLine.account_id == account.id)
-        ))
+        entries = list(
+            w.db.scalars(
+                select(JournalEntry).join(JournalEntry.lines).where(JournalLine.account_id == account.id)
+            )
+        )
         assert len(entries) == 1
         lines = entries[0].lines
         assert sum(line.amount_fen for line in lines) == 0
@@ -589,7 +617,9 @@ def test_attempt_world_overlay_funds_buyer(rt, exam) -> None:  # noqa: ANN001
         )
         # Every journal entry in the world balances.
         unbalanced = w.db.execute(
-            select(JournalLine.entry_id).group_by(JournalLine.entry_id).having(func.sum(JournalLine.amount_fen) != 0)
+            select(JournalLine.entry_id)
+            .group_by(JournalLine.entry_id)
+            .having(func.sum(JournalLine.amount_fen) != 0)
         ).all()
         assert unbalanced == []
         # Secrets are stored hashed, and the identity's passwords work.
@@ -597,6 +627,9 @@ def test_attempt_world_overlay_funds_buyer(rt, exam) -> None:  # noqa: ANN001
         assert bank.login(w, ident["account_no"], ident["login_password"]).id == account.id
         names = [e.name for e in w.events()]
         assert names == ["bank.account_opened", "bank.funded"]
-        assert w.db.scalar(select(func.count(BankAccount.id)).where(BankAccount.number == ident["account_no"])) == 1
+        assert (
+            w.db.scalar(select(func.count(BankAccount.id)).where(BankAccount.number == ident["account_no"]))
+            == 1
+        )
     finally:
         w.close()

@@ -49,7 +49,9 @@ def load_scenario_checks(folder: Path) -> None:
     """Import a scenario's own checks.py, if it has one."""
     path = Path(folder) / "checks.py"
     if path.exists():
-        spec = importlib.util.spec_from_file_location(f"scenario_checks_{Path(folder).name.replace('-', '_')}", path)
+        spec = importlib.util.spec_from_file_location(
+            f"scenario_checks_{Path(folder).name.replace('-', '_')}", path
+        )
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
 

@@ -14,7 +14,10 @@ def order_number(ctx: GradeContext, field: str) -> CheckResult:
     """The answer is the number of the order an earlier item found."""
     given = ctx.answers.get(field, "")
     expected = ctx.facts.get("order_no")
-    evidence = [text_evidence("考生填写", given or "（未填写）"), text_evidence("应为", expected or "（无符合要求的订单）")]
+    evidence = [
+        text_evidence("考生填写", given or "（未填写）"),
+        text_evidence("应为", expected or "（无符合要求的订单）"),
+    ]
     if not given.strip():
         return CheckResult(0.0, "答题卡未填写订单号", evidence)
     if expected and identifier(given) == identifier(expected):

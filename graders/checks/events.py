@@ -31,5 +31,7 @@ def event_occurred(ctx: GradeContext, event: str, match: dict[str, Any] | None =
     match = match or {}
     for ev in ctx.world.events(event):
         if all(ev.payload.get(k) == v for k, v in match.items()):
-            return CheckResult.passed(f"记录到事件 {event}", text_evidence("事件", f"#{ev.id} {ev.at:%H:%M:%S} {ev.payload}"))
+            return CheckResult.passed(
+                f"记录到事件 {event}", text_evidence("事件", f"#{ev.id} {ev.at:%H:%M:%S} {ev.payload}")
+            )
     return CheckResult.failed(f"没有记录到事件 {event}")

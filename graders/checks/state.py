@@ -11,8 +11,13 @@ from sandbox.orders.models import Order, OrderStatus
 from sandbox.storefront.models import Address, Customer
 
 ADDRESS_LABELS = {
-    "recipient": "收货人", "phone": "手机号", "province": "省", "city": "市",
-    "district": "区", "detail": "详细地址", "postcode": "邮编",
+    "recipient": "收货人",
+    "phone": "手机号",
+    "province": "省",
+    "city": "市",
+    "district": "区",
+    "detail": "详细地址",
+    "postcode": "邮编",
 }
 
 
@@ -29,16 +34,21 @@ def customer_registered(ctx: GradeContext) -> CheckResult:
         return CheckResult.failed("没有找到考生注册的商城账号")
     c = customers[0]
     ctx.facts["customer_id"] = c.id
-    return CheckResult.passed(f"已注册商城账号 {c.username}", text_evidence("用户名", c.username),
-                              text_evidence("注册时间", c.created_at.isoformat(sep=" ")))
+    return CheckResult.passed(
+        f"已注册商城账号 {c.username}",
+        text_evidence("用户名", c.username),
+        text_evidence("注册时间", c.created_at.isoformat(sep=" ")),
+    )
 
 
 @check("state", "storefront.address_matches")
 def address_matches(ctx: GradeContext, address: dict) -> CheckResult:
     """An address book entry equals the given address; partial credit per matching field."""
-    rows = list(ctx.world.db.scalars(
-        select(Address).join(Address.customer).where(Customer.by_candidate).order_by(Address.id)
-    ))
+    rows = list(
+        ctx.world.db.scalars(
+            select(Address).join(Address.customer).where(Customer.by_candidate).order_by(Address.id)
+        )
+    )
     if not rows:
         return CheckResult.failed("考生账号的地址簿中没有收货地址")
 
@@ -48,7 +58,9 @@ def address_matches(ctx: GradeContext, address: dict) -> CheckResult:
     best = max(rows, key=lambda r: (len(matches(r)), -r.id))
     good = matches(best)
     wrong = [ADDRESS_LABELS[f] for f in ADDRESS_LABELS if f not in good]
-    evidence = [text_evidence(f"{ADDRESS_LABELS[f]}（应为 {address[f]}）", getattr(best, f)) for f in ADDRESS_LABELS]
+    evidence = [
+        text_evidence(f"{ADDRESS_LABELS[f]}（应为 {address[f]}）", getattr(best, f)) for f in ADDRESS_LABELS
+    ]
     if not wrong:
         ctx.facts["address_id"] = best.id
         return CheckResult(1.0, "收货地址与题目给出的完全一致", evidence)
@@ -58,10 +70,14 @@ def address_matches(ctx: GradeContext, address: dict) -> CheckResult:
 @check("state", "orders.order_with_line")
 def order_with_line(ctx: GradeContext, sku: str, qty: int) -> CheckResult:
     """The candidate has a live order containing exactly `qty` of `sku`."""
-    orders = list(ctx.world.db.scalars(
-        select(Order).join(Customer, Customer.id == Order.customer_id)
-        .where(Customer.by_candidate, Order.status != OrderStatus.CLOSED).order_by(Order.id)
-    ))
+    orders = list(
+        ctx.world.db.scalars(
+            select(Order)
+            .join(Customer, Customer.id == Order.customer_id)
+            .where(Customer.by_candidate, Order.status != OrderStatus.CLOSED)
+            .order_by(Order.id)
+        )
+    )
     qty = int(qty)
     near = []
     for order in orders:
@@ -80,4 +96,6 @@ def order_with_line(ctx: GradeContext, sku: str, qty: int) -> CheckResult:
     if near:
         return CheckResult.failed(f"找到该商品规格的订单，但数量不对（应为 {qty}）：" + "；".join(near))
     bought = [f"{ln.sku_code}×{ln.quantity}" for o in orders for ln in o.lines]
-    return CheckResult.failed(f"没有找到含 {sku} × {qty} 的有效订单", text_evidence("考生的订单商品", bought or "无"))
+    return CheckResult.failed(
+        f"没有找到含 {sku} × {qty} 的有效订单", text_evidence("考生的订单商品", bought or "无")
+    )

@@ -54,7 +54,9 @@ def find_account(w: World, number: str) -> BankAccount:
 
 def balance(w: World, account: BankAccount) -> int:
     """Balance in fen: the sum of the account's journal lines."""
-    total = w.db.scalar(select(func.coalesce(func.sum(JournalLine.amount_fen), 0)).where(JournalLine.account_id == account.id))
+    total = w.db.scalar(
+        select(func.coalesce(func.sum(JournalLine.amount_fen), 0)).where(JournalLine.account_id == account.id)
+    )
     return int(total or 0)
 
 
@@ -82,7 +84,9 @@ def fund(w: World, account: BankAccount, amount_fen: int, memo: str = "开户存
     return entry
 
 
-def transfer(w: World, payer: BankAccount, payee: BankAccount, amount_fen: int, memo: str, reference: str) -> JournalEntry:
+def transfer(
+    w: World, payer: BankAccount, payee: BankAccount, amount_fen: int, memo: str, reference: str
+) -> JournalEntry:
     """Move money between two accounts in one balanced entry."""
     if amount_fen <= 0:
         raise DomainError(N_("金额必须大于零"))
@@ -94,7 +98,11 @@ def transfer(w: World, payer: BankAccount, payee: BankAccount, amount_fen: int, 
 def login(w: World, number: str, password: str) -> BankAccount:
     """Check online-banking credentials of a personal account."""
     account = w.db.scalars(select(BankAccount).where(BankAccount.number == number.strip())).first()
-    if account is None or account.kind != AccountKind.PERSONAL or not check_secret(account.login_password_hash, password):
+    if (
+        account is None
+        or account.kind != AccountKind.PERSONAL
+        or not check_secret(account.login_password_hash, password)
+    ):
         raise DomainError(N_("账号或登录密码错误"), status=401)
     return account
 

@@ -24,10 +24,13 @@ def login():
     if request.method == "GET":
         return render_template("bank/login.html")
     try:
-        account = bank.login(current_world(), request.form.get("account_no", ""), request.form.get("password", ""))
+        account = bank.login(
+            current_world(), request.form.get("account_no", ""), request.form.get("password", "")
+        )
     except DomainError as exc:
-        return render_template("bank/login.html", error=refused(exc),
-                               account_no=request.form.get("account_no", "")), exc.status
+        return render_template(
+            "bank/login.html", error=refused(exc), account_no=request.form.get("account_no", "")
+        ), exc.status
     set_session_world(bank_account=account.id)
     done(gettext("登录成功"))
     return redirect(url_for("bank.index"))
@@ -47,8 +50,12 @@ def index():
     if account is None:
         return redirect(url_for("bank.login"))
     w = current_world()
-    return render_template("bank/index.html", account=account, balance=bank.balance(w, account),
-                           recent=bank.statement(w, account)[:5])
+    return render_template(
+        "bank/index.html",
+        account=account,
+        balance=bank.balance(w, account),
+        recent=bank.statement(w, account)[:5],
+    )
 
 
 @bp.get("/statement")
@@ -58,5 +65,9 @@ def statement():
     if account is None:
         return redirect(url_for("bank.login"))
     w = current_world()
-    return render_template("bank/statement.html", account=account, rows=bank.statement(w, account),
-                           balance=bank.balance(w, account))
+    return render_template(
+        "bank/statement.html",
+        account=account,
+        rows=bank.statement(w, account),
+        balance=bank.balance(w, account),
+    )

@@ -34,7 +34,9 @@ def template_for(rt: Any, scenario: Scenario) -> tuple[Path, float | None]:
     return rt.store.ensure_template(scenario.template_key, lambda p: build_world(p, scenario.world["base"]))
 
 
-def prepare_world(rt: Any, scenario: Scenario, seed: int, key: str, started_real: float) -> tuple[Path, dict, list]:
+def prepare_world(
+    rt: Any, scenario: Scenario, seed: int, key: str, started_real: float
+) -> tuple[Path, dict, list]:
     """Clone the template, draw params, apply the overlay; returns (world path, params, identities)."""
     template, _ = template_for(rt, scenario)
     tw = open_world(template, read_only=True)
@@ -45,8 +47,14 @@ def prepare_world(rt: Any, scenario: Scenario, seed: int, key: str, started_real
     identities = make_identities(seed, scenario.world.get("accounts", []))
 
     def overlay(w):  # noqa: ANN001, ANN202
-        apply_overlay(w, identities, started_real=started_real, clock_scale=scenario.clock_scale,
-                      scenario_id=scenario.id, attempt_key=key)
+        apply_overlay(
+            w,
+            identities,
+            started_real=started_real,
+            clock_scale=scenario.clock_scale,
+            scenario_id=scenario.id,
+            attempt_key=key,
+        )
 
     path = rt.store.create(key, template, overlay)
     return path, params, identities
@@ -72,16 +80,28 @@ def start_attempt(
             return existing
         seed = attempt_seed(candidate.exam_id, candidate.id, scenario.id, scenario.version)
     elif seed is None:
-        seed = attempt_seed("practice", staff.id if staff else 0, scenario.id, scenario.version, uuid.uuid4().hex)
+        seed = attempt_seed(
+            "practice", staff.id if staff else 0, scenario.id, scenario.version, uuid.uuid4().hex
+        )
     now = time.time() if now is None else now
     key = f"a-{uuid.uuid4().hex[:16]}"
     path, params, identities = prepare_world(rt, scenario, seed, key, now)
     attempt = Attempt(
-        key=key, mode=mode, exam_id=candidate.exam_id if candidate else None,
-        candidate_id=candidate.id if candidate else None, staff_id=staff.id if staff else None,
-        scenario_id=scenario.id, scenario_version=scenario.version, seed=seed, params=params,
-        identities=identities, world_path=str(path), status=AttemptStatus.ACTIVE,
-        started_at=datetime.fromtimestamp(now), started_real=now, deadline_real=now + scenario.minutes * 60,
+        key=key,
+        mode=mode,
+        exam_id=candidate.exam_id if candidate else None,
+        candidate_id=candidate.id if candidate else None,
+        staff_id=staff.id if staff else None,
+        scenario_id=scenario.id,
+        scenario_version=scenario.version,
+        seed=seed,
+        params=params,
+        identities=identities,
+        world_path=str(path),
+        status=AttemptStatus.ACTIVE,
+        started_at=datetime.fromtimestamp(now),
+        started_real=now,
+        deadline_real=now + scenario.minutes * 60,
         answers={},
     )
     db.add(attempt)
@@ -96,8 +116,14 @@ def seconds_left(attempt: Attempt, now: float | None = None) -> int:
     return max(0, int(attempt.deadline_real - (time.time() if now is None else now)))
 
 
-def submit(rt: Any, db: Session, attempt: Attempt, reason: str = "candidate", now: float | None = None,
-           enqueue: bool = True) -> bool:
+def submit(
+    rt: Any,
+    db: Session,
+    attempt: Attempt,
+    reason: str = "candidate",
+    now: float | None = None,
+    enqueue: bool = True,
+) -> bool:
     """Close the attempt for writing and queue it for grading; False if it was already closed."""
     if attempt.status != AttemptStatus.ACTIVE:
         return False
@@ -106,8 +132,15 @@ def submit(rt: Any, db: Session, attempt: Attempt, reason: str = "candidate", no
     attempt.submitted_real = min(now, attempt.deadline_real)
     attempt.submitted_at = datetime.fromtimestamp(attempt.submitted_real)
     attempt.submit_reason = reason
-    db.add(ActionLog(attempt_id=attempt.id, kind="event", real_at=datetime.fromtimestamp(now),
-                     event_name="attempt.submitted", payload={"reason": reason}))
+    db.add(
+        ActionLog(
+            attempt_id=attempt.id,
+            kind="event",
+            real_at=datetime.fromtimestamp(now),
+            event_name="attempt.submitted",
+            payload={"reason": reason},
+        )
+    )
     db.commit()
     if enqueue:
         rt.grading.enqueue(attempt.id, f"submit:{reason}")
@@ -150,7 +183,14 @@ def reset_practice(rt: Any, db: Session, scenario: Scenario, attempt: Attempt) -
     attempt.deadline_real = now + scenario.minutes * 60
     attempt.submitted_real = attempt.submitted_at = attempt.submit_reason = None
     attempt.answers, attempt.score, attempt.max_score = {}, None, None
-    db.add(ActionLog(attempt_id=attempt.id, kind="event", real_at=datetime.fromtimestamp(now),
-                     event_name="attempt.reset", payload={}))
+    db.add(
+        ActionLog(
+            attempt_id=attempt.id,
+            kind="event",
+            real_at=datetime.fromtimestamp(now),
+            event_name="attempt.reset",
+            payload={},
+        )
+    )
     db.commit()
     return attempt

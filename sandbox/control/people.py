@@ -28,8 +28,9 @@ def create_exam(db: Session, code: str, title: str, scenario_ids: list[str]) -> 
 
 def add_candidate(db: Session, exam: Exam, ticket_no: str, name: str, password: str) -> Candidate:
     """Register one candidate for an exam."""
-    candidate = Candidate(exam=exam, ticket_no=ticket_no.strip(), name=name.strip(),
-                          password_hash=hash_login_password(password))
+    candidate = Candidate(
+        exam=exam, ticket_no=ticket_no.strip(), name=name.strip(), password_hash=hash_login_password(password)
+    )
     db.add(candidate)
     return candidate
 
@@ -57,7 +58,9 @@ def import_candidates(db: Session, exam: Exam, path: Path) -> int:
 
 def create_staff(db: Session, username: str, display_name: str, role: str, password: str) -> Staff:
     """Create an examiner or trainee login."""
-    staff = Staff(username=username, display_name=display_name, role=role, password_hash=hash_login_password(password))
+    staff = Staff(
+        username=username, display_name=display_name, role=role, password_hash=hash_login_password(password)
+    )
     db.add(staff)
     db.commit()
     return staff

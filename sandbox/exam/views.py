@@ -40,9 +40,13 @@ def login():
     if request.method == "GET":
         return render_template("exam/login.html")
     try:
-        candidate = people.authenticate_candidate(control_db(), request.form.get("ticket_no"), request.form.get("password"))
+        candidate = people.authenticate_candidate(
+            control_db(), request.form.get("ticket_no"), request.form.get("password")
+        )
     except DomainError as exc:
-        return render_template("exam/login.html", error=refused(exc), ticket_no=request.form.get("ticket_no", "")), exc.status
+        return render_template(
+            "exam/login.html", error=refused(exc), ticket_no=request.form.get("ticket_no", "")
+        ), exc.status
     fresh_session()
     session["who"] = {"kind": "candidate", "id": candidate.id, "name": candidate.name}
     return redirect(url_for("exam.desktop"))
@@ -54,9 +58,13 @@ def staff_login():
     if request.method == "GET":
         return render_template("exam/staff_login.html")
     try:
-        staff = people.authenticate_staff(control_db(), request.form.get("username"), request.form.get("password"))
+        staff = people.authenticate_staff(
+            control_db(), request.form.get("username"), request.form.get("password")
+        )
     except DomainError as exc:
-        return render_template("exam/staff_login.html", error=refused(exc), username=request.form.get("username", "")), exc.status
+        return render_template(
+            "exam/staff_login.html", error=refused(exc), username=request.form.get("username", "")
+        ), exc.status
     fresh_session()
     session["who"] = {"kind": "staff", "id": staff.id, "role": staff.role, "name": staff.display_name}
     return redirect(url_for("examiner.attempts" if staff.role == StaffRole.EXAMINER else "practice.index"))
@@ -156,10 +164,15 @@ def signed_login_view(token: str):
     fresh_session()
     if claims["role"] in signed_login.READ_ONLY_ROLES:
         session["grader"] = {
-            "attempt": attempt.id, "role": claims["role"], "world": claims["world"],
-            "frozen_real": claims.get("frozen_real"), "identities": claims.get("identities", {}),
+            "attempt": attempt.id,
+            "role": claims["role"],
+            "world": claims["world"],
+            "frozen_real": claims.get("frozen_real"),
+            "identities": claims.get("identities", {}),
         }
-    elif claims["role"] in signed_login.WRITABLE_ROLES and current_app.config.get("ALLOW_SIGNED_CANDIDATE_LOGIN"):
+    elif claims["role"] in signed_login.WRITABLE_ROLES and current_app.config.get(
+        "ALLOW_SIGNED_CANDIDATE_LOGIN"
+    ):
         if attempt.candidate_id:
             session["who"] = {"kind": "candidate", "id": attempt.candidate_id, "name": attempt.candidate.name}
         else:

@@ -26,14 +26,23 @@ examiner_only = staff_required(StaffRole.EXAMINER)
 def attempts():
     """Every attempt, newest first, filterable by exam."""
     db = control_db()
-    q = select(Attempt).options(selectinload(Attempt.candidate), selectinload(Attempt.staff)).order_by(Attempt.id.desc())
+    q = (
+        select(Attempt)
+        .options(selectinload(Attempt.candidate), selectinload(Attempt.staff))
+        .order_by(Attempt.id.desc())
+    )
     exam_id = request.args.get("exam", type=int)
     if exam_id:
         q = q.where(Attempt.exam_id == exam_id)
     rows = list(db.scalars(q))
     exams = list(db.scalars(select(Exam).order_by(Exam.id)))
-    return render_template("examiner/attempts.html", rows=rows, exams=exams, exam_id=exam_id,
-                           scenarios={s.id: s for s in runtime().scenarios.all()})
+    return render_template(
+        "examiner/attempts.html",
+        rows=rows,
+        exams=exams,
+        exam_id=exam_id,
+        scenarios={s.id: s for s in runtime().scenarios.all()},
+    )
 
 
 def _attempt(attempt_id: int) -> Attempt:
@@ -49,9 +58,16 @@ def attempt(attempt_id: int):
     """One attempt: rubric items with evidence, answers, parameters, the action timeline."""
     a = _attempt(attempt_id)
     run = a.grade_runs[-1] if a.grade_runs else None
-    timeline = list(control_db().scalars(select(ActionLog).where(ActionLog.attempt_id == a.id).order_by(ActionLog.id)))
-    return render_template("examiner/attempt.html", a=a, run=run, timeline=timeline,
-                           scenario=runtime().scenarios.get(a.scenario_id))
+    timeline = list(
+        control_db().scalars(select(ActionLog).where(ActionLog.attempt_id == a.id).order_by(ActionLog.id))
+    )
+    return render_template(
+        "examiner/attempt.html",
+        a=a,
+        run=run,
+        timeline=timeline,
+        scenario=runtime().scenarios.get(a.scenario_id),
+    )
 
 
 @bp.post("/attempts/<int:attempt_id>/regrade")
@@ -118,10 +134,19 @@ def export_csv():
     rows = []
     for a in control_db().scalars(select(Attempt).order_by(Attempt.id)):
         run = a.grade_runs[-1] if a.grade_runs else None
-        rows.append({
-            "attempt": a.key, "candidate": a.holder_name, "scenario": a.scenario_id, "status": a.status,
-            "score": a.score, "max_score": a.max_score,
-            "items": [{"id": i.item_id, "points": i.points} for i in run.items] if run else [],
-        })
-    return Response("\ufeff" + to_csv(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=results.csv"})
+        rows.append(
+            {
+                "attempt": a.key,
+                "candidate": a.holder_name,
+                "scenario": a.scenario_id,
+                "status": a.status,
+                "score": a.score,
+                "max_score": a.max_score,
+                "items": [{"id": i.item_id, "points": i.points} for i in run.items] if run else [],
+            }
+        )
+    return Response(
+        "\ufeff" + to_csv(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=results.csv"},
+    )

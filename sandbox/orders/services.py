@@ -59,26 +59,42 @@ def place_order(w: World, customer: Customer, address_id: object, method: str, n
     for item in items:
         if item.quantity > item.sku.available:
             raise DomainError(
-                N_("「%(name)s」库存不足，仅剩 %(available)s 件"), status=409,
-                name=item.sku.product.name, available=item.sku.available,
+                N_("「%(name)s」库存不足，仅剩 %(available)s 件"),
+                status=409,
+                name=item.sku.product.name,
+                available=item.sku.available,
             )
     ship_to = {field: getattr(address, field) for field in storefront.ADDRESS_FIELDS}
     fee = SHIPPING_METHODS[method]["fee_fen"]
     orders = []
-    for shop_id, group in groupby(sorted(items, key=lambda i: (i.sku.product.shop_id, i.id)), key=lambda i: i.sku.product.shop_id):
+    for shop_id, group in groupby(
+        sorted(items, key=lambda i: (i.sku.product.shop_id, i.id)), key=lambda i: i.sku.product.shop_id
+    ):
         group = list(group)
         lines = [
             OrderLine(
-                sku_id=i.sku.id, sku_code=i.sku.code, product_name=i.sku.product.name,
-                options_label=i.sku.label, unit_price_fen=i.sku.price_fen, quantity=i.quantity,
+                sku_id=i.sku.id,
+                sku_code=i.sku.code,
+                product_name=i.sku.product.name,
+                options_label=i.sku.label,
+                unit_price_fen=i.sku.price_fen,
+                quantity=i.quantity,
             )
             for i in group
         ]
         goods = sum(line.subtotal_fen for line in lines)
         order = Order(
-            number=_next_number(w), customer_id=customer.id, shop_id=shop_id, ship_to=ship_to,
-            shipping_method=method, shipping_fee_fen=fee, goods_total_fen=goods, total_fen=goods + fee,
-            note=note, placed_at=w.now(), lines=lines,
+            number=_next_number(w),
+            customer_id=customer.id,
+            shop_id=shop_id,
+            ship_to=ship_to,
+            shipping_method=method,
+            shipping_fee_fen=fee,
+            goods_total_fen=goods,
+            total_fen=goods + fee,
+            note=note,
+            placed_at=w.now(),
+            lines=lines,
         )
         for item in group:
             item.sku.allocated += item.quantity  # allocate stock
@@ -86,9 +102,15 @@ def place_order(w: World, customer: Customer, address_id: object, method: str, n
         w.db.add(order)
         w.db.flush()
         w.emit(
-            "order.placed", order_no=order.number, customer_id=customer.id, total_fen=order.total_fen,
-            lines=[{"sku": ln.sku_code, "qty": ln.quantity, "unit_price_fen": ln.unit_price_fen} for ln in lines],
-            ship_to=ship_to, shipping_method=method,
+            "order.placed",
+            order_no=order.number,
+            customer_id=customer.id,
+            total_fen=order.total_fen,
+            lines=[
+                {"sku": ln.sku_code, "qty": ln.quantity, "unit_price_fen": ln.unit_price_fen} for ln in lines
+            ],
+            ship_to=ship_to,
+            shipping_method=method,
         )
         orders.append(order)
     return orders

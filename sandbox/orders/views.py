@@ -61,9 +61,20 @@ def pay(number: str):
     if request.method == "GET":
         return render_template("orders/pay.html", order=order, max_failures=MAX_PAYMENT_PASSWORD_FAILURES)
     try:
-        orders.pay_order(w, g.customer, number, request.form.get("account_no", ""), request.form.get("payment_password", ""))
+        orders.pay_order(
+            w,
+            g.customer,
+            number,
+            request.form.get("account_no", ""),
+            request.form.get("payment_password", ""),
+        )
     except DomainError as exc:
-        return render_template("orders/pay.html", order=order, error=refused(exc), max_failures=MAX_PAYMENT_PASSWORD_FAILURES,
-                               account_no=request.form.get("account_no", "")), exc.status
+        return render_template(
+            "orders/pay.html",
+            order=order,
+            error=refused(exc),
+            max_failures=MAX_PAYMENT_PASSWORD_FAILURES,
+            account_no=request.form.get("account_no", ""),
+        ), exc.status
     done(gettext("付款成功！订单号 %(no)s", no=number))
     return redirect(url_for("orders.detail", number=number))

@@ -28,7 +28,11 @@ def _mine() -> Attempt:
 @trainee_only
 def index():
     """Scenarios to practise and my earlier practice attempts."""
-    mine = list(control_db().scalars(select(Attempt).where(Attempt.staff_id == session["who"]["id"]).order_by(Attempt.id.desc())))
+    mine = list(
+        control_db().scalars(
+            select(Attempt).where(Attempt.staff_id == session["who"]["id"]).order_by(Attempt.id.desc())
+        )
+    )
     return render_template("practice/index.html", scenarios=runtime().scenarios.all(), mine=mine)
 
 
@@ -100,7 +104,9 @@ def reset():
     attempt = _mine()
     if attempt is None:
         return redirect(url_for("practice.index"))
-    attempt_service.reset_practice(runtime(), control_db(), runtime().scenarios.get(attempt.scenario_id), attempt)
+    attempt_service.reset_practice(
+        runtime(), control_db(), runtime().scenarios.get(attempt.scenario_id), attempt
+    )
     session.pop("world", None)
     done(gettext("已重置练习环境"))
     return redirect(url_for("exam.desktop"))

@@ -129,7 +129,10 @@ class Scenario:
     def task_texts(self, params: dict[str, Any], lang: str = "zh") -> list[dict[str, str]]:
         """Task texts with this attempt's parameters filled in."""
         return [
-            {"id": t["id"], "text": TEMPLATES.from_string(t["text"].get(lang) or t["text"]["zh"]).render(**params)}
+            {
+                "id": t["id"],
+                "text": TEMPLATES.from_string(t["text"].get(lang) or t["text"]["zh"]).render(**params),
+            }
             for t in self.tasks
         ]
 
@@ -155,7 +158,9 @@ def _check_semantics(file: Path, data: dict[str, Any], known_checks: set[tuple[s
         seen.add(item["id"])
         check = item["check"]
         if known_checks is not None and (check["kind"], check["name"]) not in known_checks:
-            raise ScenarioError(file, f"{where}/check/name", f"no {check['kind']} check named {check['name']!r}")
+            raise ScenarioError(
+                file, f"{where}/check/name", f"no {check['kind']} check named {check['name']!r}"
+            )
     answer_ids = [a["id"] for t in data["tasks"] for a in t.get("answers", [])]
     if len(answer_ids) != len(set(answer_ids)):
         raise ScenarioError(file, "tasks", "answer ids must be unique")
@@ -165,7 +170,9 @@ def _check_semantics(file: Path, data: dict[str, Any], known_checks: set[tuple[s
             try:
                 TEMPLATES.parse(text)
             except TemplateSyntaxError as exc:
-                raise ScenarioError(file, f"tasks/{index}/text/{lang}", f"template error: {exc.message}") from None
+                raise ScenarioError(
+                    file, f"tasks/{index}/text/{lang}", f"template error: {exc.message}"
+                ) from None
             for name in re.findall(r"\{\{\s*([A-Za-z_]\w*)", text):
                 if name not in params:
                     raise ScenarioError(file, f"tasks/{index}/text/{lang}", f"unknown parameter {name!r}")
@@ -183,7 +190,10 @@ def load_scenario(folder: Path, known_checks: set[tuple[str, str]] | None = None
         raise _yaml_error(file, exc) from None
     if not isinstance(data, dict):
         raise ScenarioError(file, "", "must be a mapping of scenario fields")
-    errors = sorted(jsonschema.Draft202012Validator(SCENARIO_SCHEMA).iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        jsonschema.Draft202012Validator(SCENARIO_SCHEMA).iter_errors(data),
+        key=lambda e: list(e.absolute_path),
+    )
     if errors:
         err = errors[0]
         raise ScenarioError(file, "/".join(str(p) for p in err.absolute_path), err.message)

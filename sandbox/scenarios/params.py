@@ -22,8 +22,15 @@ MIN_STOCK_FOR_PICK = 10
 
 def _pick_pool(w: World, kind: str, where: dict[str, Any]) -> list[dict[str, Any]]:
     """Every variant (or product) the pick may land on, in a fixed order."""
-    q = select(Sku).join(Sku.product).options(selectinload(Sku.product).selectinload(Product.shop),
-                                               selectinload(Sku.product).selectinload(Product.skus)).order_by(Sku.id)
+    q = (
+        select(Sku)
+        .join(Sku.product)
+        .options(
+            selectinload(Sku.product).selectinload(Product.shop),
+            selectinload(Sku.product).selectinload(Product.skus),
+        )
+        .order_by(Sku.id)
+    )
     if "category" in where:
         q = q.join(Product.category).where(Category.name == where["category"])
     if where.get("in_stock"):
@@ -36,8 +43,14 @@ def _pick_pool(w: World, kind: str, where: dict[str, Any]) -> list[dict[str, Any
     if kind == "product":
         skus = [s for s in skus if s.id == s.product.skus[0].id]
     return [
-        {"code": s.product.code, "name": s.product.name, "sku": s.code, "options": s.label,
-         "price_fen": s.price_fen, "shop": s.product.shop.name}
+        {
+            "code": s.product.code,
+            "name": s.product.name,
+            "sku": s.code,
+            "options": s.label,
+            "price_fen": s.price_fen,
+            "shop": s.product.shop.name,
+        }
         for s in skus
     ]
 
@@ -46,7 +59,9 @@ def _pick_pool(w: World, kind: str, where: dict[str, Any]) -> list[dict[str, Any
 _POOLS: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
 
 
-def _pick(w: World, template_key: str, rng: random.Random, kind: str, where: dict[str, Any]) -> dict[str, Any]:
+def _pick(
+    w: World, template_key: str, rng: random.Random, kind: str, where: dict[str, Any]
+) -> dict[str, Any]:
     key = (template_key, kind, json.dumps(where, sort_keys=True))
     if key not in _POOLS:
         _POOLS[key] = _pick_pool(w, kind, where)

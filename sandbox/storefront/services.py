@@ -72,7 +72,9 @@ def search(
     stmt = select(Product).join(price, price.c.product_id == Product.id)
     for word in q.split():
         like = f"%{word}%"
-        stmt = stmt.where(or_(Product.name.like(like), Product.brand.like(like), Product.description.like(like)))
+        stmt = stmt.where(
+            or_(Product.name.like(like), Product.brand.like(like), Product.description.like(like))
+        )
     if category_id:
         stmt = stmt.where(Product.category_id == category_id)
     if min_fen is not None:
@@ -87,13 +89,20 @@ def search(
     }.get(sort, (Product.featured.desc(), Product.sales.desc(), Product.id))
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    stmt = stmt.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).options(selectinload(Product.skus))
+    stmt = (
+        stmt.order_by(*order)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .options(selectinload(Product.skus))
+    )
     return SearchResult(list(w.db.scalars(stmt)), total, page, pages)
 
 
 def get_product(w: World, code: str) -> Product:
     """A product by its code, or NotFound."""
-    product = w.db.scalars(select(Product).where(Product.code == code).options(selectinload(Product.skus))).first()
+    product = w.db.scalars(
+        select(Product).where(Product.code == code).options(selectinload(Product.skus))
+    ).first()
     if product is None:
         raise NotFound(N_("商品不存在"))
     return product
@@ -255,7 +264,9 @@ def add_to_cart(w: World, customer: Customer, sku_code: str, raw_quantity: objec
     """Add a quantity of a SKU to the cart (merging with a line already there)."""
     quantity = parse_quantity(raw_quantity)
     sku = get_sku(w, sku_code)
-    item = w.db.scalars(select(CartItem).where(CartItem.customer_id == customer.id, CartItem.sku_id == sku.id)).first()
+    item = w.db.scalars(
+        select(CartItem).where(CartItem.customer_id == customer.id, CartItem.sku_id == sku.id)
+    ).first()
     new_quantity = quantity + (item.quantity if item else 0)
     if new_quantity > MAX_QUANTITY:
         raise DomainError(N_("单次购买数量不能超过 %(max)s 件"), max=MAX_QUANTITY)
@@ -266,7 +277,13 @@ def add_to_cart(w: World, customer: Customer, sku_code: str, raw_quantity: objec
     else:
         item.quantity = new_quantity
     w.db.flush()
-    w.emit("cart.item_added", customer_id=customer.id, sku=sku.code, quantity=quantity, cart_quantity=new_quantity)
+    w.emit(
+        "cart.item_added",
+        customer_id=customer.id,
+        sku=sku.code,
+        quantity=quantity,
+        cart_quantity=new_quantity,
+    )
     return item
 
 

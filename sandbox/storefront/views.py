@@ -58,9 +58,13 @@ def search():
         error, min_fen, max_fen = refused(exc), None, None
     category_id = args.get("category", type=int)
     sort = args.get("sort") if args.get("sort") in shop.SORTS else "default"
-    result = shop.search(w, args.get("q", "").strip()[:50], category_id, min_fen, max_fen, sort, args.get("page", 1, type=int))
+    result = shop.search(
+        w, args.get("q", "").strip()[:50], category_id, min_fen, max_fen, sort, args.get("page", 1, type=int)
+    )
     status = 400 if error else 200
-    return render_template("storefront/search.html", result=result, error=error, sort=sort, category_id=category_id), status
+    return render_template(
+        "storefront/search.html", result=result, error=error, sort=sort, category_id=category_id
+    ), status
 
 
 @bp.get("/p/<code>")
@@ -85,7 +89,9 @@ def register():
         return render_template("storefront/register.html")
     f = request.form
     try:
-        customer = shop.register(current_world(), f.get("username"), f.get("password"), f.get("confirm"), f.get("phone"))
+        customer = shop.register(
+            current_world(), f.get("username"), f.get("password"), f.get("confirm"), f.get("phone")
+        )
     except DomainError as exc:
         return render_template("storefront/register.html", error=refused(exc), form=f), exc.status
     set_session_world(customer=customer.id)
@@ -99,9 +105,13 @@ def login():
     if request.method == "GET":
         return render_template("storefront/login.html")
     try:
-        customer = shop.authenticate(current_world(), request.form.get("username"), request.form.get("password"))
+        customer = shop.authenticate(
+            current_world(), request.form.get("username"), request.form.get("password")
+        )
     except DomainError as exc:
-        return render_template("storefront/login.html", error=refused(exc), username=request.form.get("username", "")), exc.status
+        return render_template(
+            "storefront/login.html", error=refused(exc), username=request.form.get("username", "")
+        ), exc.status
     set_session_world(customer=customer.id)
     done(gettext("登录成功"))
     return redirect(_safe_next(url_for("storefront.index")))
@@ -126,10 +136,17 @@ def addresses():
 def add_address():
     """Add an address (every field validated)."""
     try:
-        shop.add_address(current_world(), g.customer, request.form, make_default=bool(request.form.get("is_default")))
+        shop.add_address(
+            current_world(), g.customer, request.form, make_default=bool(request.form.get("is_default"))
+        )
     except shop.AddressInvalid as exc:
-        return render_template("storefront/addresses.html", regions=REGIONS, form=request.form,
-                               errors=exc.errors, error=refused(exc)), 400
+        return render_template(
+            "storefront/addresses.html",
+            regions=REGIONS,
+            form=request.form,
+            errors=exc.errors,
+            error=refused(exc),
+        ), 400
     done(gettext("收货地址已保存"))
     return redirect(_safe_next(url_for("storefront.addresses")))
 
@@ -157,7 +174,9 @@ def default_address(address_id: int):
 def cart():
     """The cart."""
     items = shop.cart_items(current_world(), g.customer)
-    return render_template("storefront/cart.html", items=items, total=sum(i.sku.price_fen * i.quantity for i in items))
+    return render_template(
+        "storefront/cart.html", items=items, total=sum(i.sku.price_fen * i.quantity for i in items)
+    )
 
 
 @bp.post("/cart/add")
@@ -207,7 +226,9 @@ def checkout():
 def place_order():
     """Place the order(s) and go to payment."""
     f = request.form
-    placed = orders.place_order(current_world(), g.customer, f.get("address_id"), f.get("shipping_method", ""), f.get("note", ""))
+    placed = orders.place_order(
+        current_world(), g.customer, f.get("address_id"), f.get("shipping_method", ""), f.get("note", "")
+    )
     done(gettext("订单已提交，请尽快付款"))
     if len(placed) == 1:
         return redirect(url_for("orders.pay", number=placed[0].number))

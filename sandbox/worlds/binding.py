@@ -79,9 +79,13 @@ def open_attempt_world(attempt: Attempt) -> World:
     """Open the world of the bound attempt: read-only for graders and closed attempts."""
     grader = grader_session()
     if grader:
-        return open_world(Path(grader["world"]), read_only=True, frozen_real=grader["frozen_real"], actor="grader")
+        return open_world(
+            Path(grader["world"]), read_only=True, frozen_real=grader["frozen_real"], actor="grader"
+        )
     closed = attempt.status != AttemptStatus.ACTIVE
-    return open_world(attempt.world_path, read_only=closed, frozen_real=attempt.submitted_real if closed else None)
+    return open_world(
+        attempt.world_path, read_only=closed, frozen_real=attempt.submitted_real if closed else None
+    )
 
 
 def _bind() -> Response | None:
@@ -139,16 +143,32 @@ def _finish(response: Response) -> Response:
     if attempt is not None and not grader_session() and request.endpoint not in UNLOGGED_ENDPOINTS:
         db = control_db()
         real_now = datetime.now()
-        db.add(ActionLog(
-            attempt_id=attempt.id, kind="request", real_at=real_now, world_at=world_now,
-            method=request.method, path=request.full_path.rstrip("?"), form=_redact(request.form) or None,
-            status_code=response.status_code, outcome=_outcome(response),
-            duration_ms=round((time.perf_counter() - g.started) * 1000, 1),
-        ))
+        db.add(
+            ActionLog(
+                attempt_id=attempt.id,
+                kind="request",
+                real_at=real_now,
+                world_at=world_now,
+                method=request.method,
+                path=request.full_path.rstrip("?"),
+                form=_redact(request.form) or None,
+                status_code=response.status_code,
+                outcome=_outcome(response),
+                duration_ms=round((time.perf_counter() - g.started) * 1000, 1),
+            )
+        )
         if w is not None:
             for ev in w.committed:
-                db.add(ActionLog(attempt_id=attempt.id, kind="event", real_at=real_now, world_at=ev.at,
-                                 event_name=ev.name, payload={"actor": ev.actor, **ev.payload}))
+                db.add(
+                    ActionLog(
+                        attempt_id=attempt.id,
+                        kind="event",
+                        real_at=real_now,
+                        world_at=ev.at,
+                        event_name=ev.name,
+                        payload={"actor": ev.actor, **ev.payload},
+                    )
+                )
         db.commit()
     return response
 
