@@ -109,6 +109,19 @@ def start_attempt(
     return attempt
 
 
+def _log(db: Session, attempt: Attempt, name: str, now: float, **payload: Any) -> None:
+    """Put a lifecycle event of the attempt (not of its world) on its timeline."""
+    db.add(
+        ActionLog(
+            attempt_id=attempt.id,
+            kind="event",
+            real_at=datetime.fromtimestamp(now),
+            event_name=name,
+            payload=payload,
+        )
+    )
+
+
 def seconds_left(attempt: Attempt, now: float | None = None) -> int:
     """Whole seconds until the deadline (0 once passed or submitted)."""
     if attempt.status != AttemptStatus.ACTIVE:
@@ -132,15 +145,7 @@ def submit(
     attempt.submitted_real = min(now, attempt.deadline_real)
     attempt.submitted_at = datetime.fromtimestamp(attempt.submitted_real)
     attempt.submit_reason = reason
-    db.add(
-        ActionLog(
-            attempt_id=attempt.id,
-            kind="event",
-            real_at=datetime.fromtimestamp(now),
-            event_name="attempt.submitted",
-            payload={"reason": reason},
-        )
-    )
+    _log(db, attempt, "attempt.submitted", now, reason=reason)
     db.commit()
     if enqueue:
         rt.grading.enqueue(attempt.id, f"submit:{reason}")
@@ -183,14 +188,6 @@ def reset_practice(rt: Any, db: Session, scenario: Scenario, attempt: Attempt) -
     attempt.deadline_real = now + scenario.minutes * 60
     attempt.submitted_real = attempt.submitted_at = attempt.submit_reason = None
     attempt.answers, attempt.score, attempt.max_score = {}, None, None
-    db.add(
-        ActionLog(
-            attempt_id=attempt.id,
-            kind="event",
-            real_at=datetime.fromtimestamp(now),
-            event_name="attempt.reset",
-            payload={},
-        )
-    )
+    _log(db, attempt, "attempt.reset", now)
     db.commit()
     return attempt

@@ -206,13 +206,17 @@ def add_address(w: World, customer: Customer, form: dict[str, str], make_default
     return address
 
 
+def _row_id(value: object) -> int:
+    """An id from a form or URL; anything that is not a whole number finds nothing."""
+    try:
+        return int(value or 0)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0
+
+
 def get_address(w: World, customer: Customer, address_id: int | str | None) -> Address:
     """One of this customer's addresses, or NotFound."""
-    try:
-        aid = int(address_id or 0)
-    except (TypeError, ValueError):
-        aid = 0
-    address = w.db.get(Address, aid)
+    address = w.db.get(Address, _row_id(address_id))
     if address is None or address.customer_id != customer.id:
         raise NotFound(N_("收货地址不存在"))
     return address
@@ -288,11 +292,7 @@ def add_to_cart(w: World, customer: Customer, sku_code: str, raw_quantity: objec
 
 
 def _cart_item(w: World, customer: Customer, item_id: int | str) -> CartItem:
-    try:
-        iid = int(item_id)
-    except (TypeError, ValueError):
-        iid = 0
-    item = w.db.get(CartItem, iid)
+    item = w.db.get(CartItem, _row_id(item_id))
     if item is None or item.customer_id != customer.id:
         raise NotFound(N_("购物车中没有这件商品"))
     return item
