@@ -405,3 +405,60 @@ def test_money_is_conserved_through_purchases_payments_and_cancellations(candida
         assert allocated == {s1.id: 3, s2.id: 0, s3.id: 3}
     finally:
         w.close()
+
+
+def test_concurrent_payments_of_one_order_pay_once(candidates, shopper) -> None:  # noqa: ANN001
+    """Two units of work that read-then-write (a double-clicked 付款) run one after the other."""
+    import threading
+
+    from sqlalchemy import select as sa_select
+
+    from sandbox.errors import Conflict
+    from sandbox.orders import services as orders_service
+    from sandbox.storefront.models import Customer, Sku
+    from sandbox.worlds.store import open_world
+    from tests.conftest import first_address_id
+
+    w = candidates.world(shopper)
+    sku = w.db.scalars(
+        sa_select(Sku.code).where(Sku.price_fen <= 10000, Sku.quantity - Sku.allocated >= 5)
+    ).first()
+    w.close()
+    shopper.post("/shop/cart/add", data={"sku": sku, "quantity": "1"})
+    number = shopper.post(
+        "/shop/checkout",
+        data={"address_id": first_address_id(candidates, shopper), "shipping_method": "express"},
+    ).location.split("/")[-2]
+    attempt = candidates.attempt_of(shopper)
+    ident = attempt.identities[0]
+
+    def pay(world):  # noqa: ANN001, ANN202
+        customer = world.db.scalars(sa_select(Customer).where(Customer.by_candidate)).one()
+        return orders_service.pay_order(
+            world, customer, number, ident["account_no"], ident["payment_password"]
+        )
+
+    first = open_world(attempt.world_path, write_lock=True)  # holds the write lock from here on
+    outcome: list[object] = []
+
+    def second() -> None:
+        w2 = open_world(attempt.world_path, write_lock=True)  # waits for `first` to finish
+        try:
+            pay(w2)
+            w2.commit()
+            outcome.append("paid again")
+        except Conflict as exc:
+            outcome.append(exc)
+        finally:
+            w2.close()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    pay(first)
+    first.commit()
+    first.close()
+    thread.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], Conflict), outcome
+    w = candidates.world(shopper)
+    assert len([e for e in w.events("payment.succeeded") if e.payload["order_no"] == number]) == 1
+    w.close()

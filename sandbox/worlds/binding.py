@@ -75,8 +75,12 @@ def _load_attempt() -> Attempt | None:
     return attempt
 
 
-def open_attempt_world(attempt: Attempt) -> World:
-    """Open the world of the bound attempt: read-only for graders and closed attempts."""
+def open_attempt_world(attempt: Attempt, npc_rules: list) -> World:
+    """Open the world of the bound attempt: read-only for graders and closed attempts.
+
+    A request that may write (a POST, or any request of a world with NPC rules) holds the world's
+    write lock from the start, so concurrent requests of one candidate cannot interleave.
+    """
     grader = grader_session()
     if grader:
         return open_world(
@@ -84,7 +88,10 @@ def open_attempt_world(attempt: Attempt) -> World:
         )
     closed = attempt.status != AttemptStatus.ACTIVE
     return open_world(
-        attempt.world_path, read_only=closed, frozen_real=attempt.submitted_real if closed else None
+        attempt.world_path,
+        read_only=closed,
+        frozen_real=attempt.submitted_real if closed else None,
+        write_lock=request.method == "POST" or bool(npc_rules),
     )
 
 
@@ -99,11 +106,10 @@ def _bind() -> Response | None:
     if attempt is None:
         flash(gettext("请先登录考试系统"), "warning")
         return redirect(url_for("exam.login"))
-    w = open_attempt_world(attempt)
+    rules = runtime().scenarios.get(attempt.scenario_id).world.get("events") or []
+    w = open_attempt_world(attempt, rules)
     g.world = w
-    if not w.read_only:
-        scenario = runtime().scenarios.get(attempt.scenario_id)
-        npc.run_due(w, scenario.world.get("events") or [])
+    npc.run_due(w, rules)
     if request.method == "POST" and w.read_only:
         raise Forbidden(READ_ONLY_MESSAGE)
     return None

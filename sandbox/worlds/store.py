@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -28,14 +28,25 @@ from sandbox.worlds.world import World
 _ENGINES: OrderedDict[str, Engine] = OrderedDict()
 _ENGINES_LOCK = threading.Lock()
 _ENGINE_CACHE_SIZE = 256
+WRITE_LOCK = "sandbox_write_lock"
 
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
-    """Wait for a busy world instead of failing, and enforce foreign keys."""
+    """Wait for a busy world instead of failing, enforce foreign keys, let SQLAlchemy emit BEGIN."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA busy_timeout = 5000")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.close()
+    dbapi_conn.isolation_level = None  # the driver's implicit BEGIN would come too late (see _begin)
+
+
+def _begin(conn: Connection) -> None:
+    """Start every world transaction explicitly; a writer takes the write lock before it reads.
+
+    With BEGIN IMMEDIATE, two requests that both read-then-write (say, a double-clicked 付款) run
+    one after the other: the second sees the first one's result instead of paying again.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_LOCK) else "BEGIN")
 
 
 def engine_for(path: Path | str) -> Engine:
@@ -48,6 +59,7 @@ def engine_for(path: Path | str) -> Engine:
             return engine
         engine = create_engine(f"sqlite:///{key}", poolclass=NullPool)
         sa_event.listen(engine, "connect", _sqlite_pragmas)
+        sa_event.listen(engine, "begin", _begin)
         _ENGINES[key] = engine
         while len(_ENGINES) > _ENGINE_CACHE_SIZE:
             _ENGINES.popitem(last=False)[1].dispose()
@@ -69,9 +81,15 @@ def open_world(
     frozen_real: float | None = None,
     actor: str = "candidate",
     real_now: Callable[[], float] = time.time,
+    write_lock: bool = False,
 ) -> World:
-    """Open a world database with its clock read from the world's metadata."""
+    """Open a world database with its clock read from the world's metadata.
+
+    `write_lock` takes the world's write lock at once (for a unit of work that reads, then writes).
+    """
     db = Session(engine_for(path), expire_on_commit=False)
+    if write_lock and not read_only:
+        db.connection(execution_options={WRITE_LOCK: True})
     meta = db.get(WorldMeta, 1)
     if meta is None:
         db.close()
