@@ -103,7 +103,7 @@ def shop_member(client, username: str = "buyer_01", phone: str = "13800138000") 
     """Register a storefront member in the client's world (logs it in)."""
     resp = client.post(
         "/shop/register",
-        data={"username": username, "password": "secret123", "confirm": "secret123", "phone": phone},
+        data={"username": username, "password": "secret123", "password_confirm": "secret123", "phone": phone},
     )
     assert resp.status_code == 302, resp.get_data(as_text=True)
 

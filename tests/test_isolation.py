@@ -260,7 +260,7 @@ def _writes(candidates, client, number: str, item_id: int) -> list[tuple[str, di
             {
                 "username": "late_user",
                 "password": "secret123",
-                "confirm": "secret123",
+                "password_confirm": "secret123",
                 "phone": "13800138001",
             },
         ),

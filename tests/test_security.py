@@ -88,7 +88,7 @@ def csrf_member(csrf_app):  # noqa: ANN001, ANN201
         data={
             "username": "buyer_c",
             "password": "secret123",
-            "confirm": "secret123",
+            "password_confirm": "secret123",
             "phone": "13800138000",
             "csrf_token": csrf_token(client, "/shop/register"),
         },

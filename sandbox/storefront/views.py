@@ -90,7 +90,7 @@ def register():
     f = request.form
     try:
         customer = shop.register(
-            current_world(), f.get("username"), f.get("password"), f.get("confirm"), f.get("phone")
+            current_world(), f.get("username"), f.get("password"), f.get("password_confirm"), f.get("phone")
         )
     except DomainError as exc:
         return render_template("storefront/register.html", error=refused(exc), form=f), exc.status

@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from flask import Flask, Response, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
@@ -27,7 +28,7 @@ from sandbox.worlds.world import READ_ONLY_MESSAGE, World
 WORLD_BLUEPRINTS = {"storefront", "orders", "bank"}
 # Requests not worth a line in the timeline (the countdown poll, assets).
 UNLOGGED_ENDPOINTS = {"static", "exam.status", "storefront.product_image"}
-SECRET_MARKERS = ("password", "passwd", "pwd", "secret", "confirm")  # form keys containing these
+SECRET_MARKERS = ("password", "passwd", "pwd", "secret")  # form keys containing these
 SECRET_KEYS = {"pin", "cvv", "otp"}  # or equal to these
 
 
@@ -156,7 +157,7 @@ def _finish(response: Response) -> Response:
                 real_at=real_now,
                 world_at=world_now,
                 method=request.method,
-                path=request.full_path.rstrip("?"),
+                path=unquote(request.full_path.rstrip("?")),
                 form=_redact(request.form) or None,
                 status_code=response.status_code,
                 outcome=_outcome(response),
