@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
+from sqlalchemy import select
 
 from sandbox.control import attempts as attempt_service
 from sandbox.control import people, signed_login
@@ -109,7 +110,38 @@ def desktop():
         session["attempt_id"] = attempt.id
         g.attempt = attempt
         attempt_service.enforce_deadline(rt, control_db(), attempt)
-    return render_template("exam/desktop.html")
+    candidate = _candidate()
+    papers = exam_papers(candidate) if candidate and len(candidate.exam.scenario_ids) > 1 else []
+    return render_template("exam/desktop.html", papers=papers)
+
+
+@bp.post("/exam/open/<scenario_id>")
+def open_scenario(scenario_id: str):
+    """Switch to (starting if needed) another scenario of the candidate's exam."""
+    candidate = _candidate()
+    if candidate is None:
+        return redirect(url_for("exam.login"))
+    if scenario_id not in candidate.exam.scenario_ids:
+        abort(404)
+    rt = runtime()
+    attempt = attempt_service.start_attempt(
+        rt, control_db(), rt.scenarios.get(scenario_id), candidate=candidate
+    )
+    session["attempt_id"] = attempt.id
+    return redirect(url_for("exam.desktop"))
+
+
+def exam_papers(candidate: Candidate) -> list[dict]:
+    """The exam's scenarios with this candidate's attempt (if started), for the desktop."""
+    rt = runtime()
+    attempts = {
+        a.scenario_id: a
+        for a in control_db().scalars(select(Attempt).where(Attempt.candidate_id == candidate.id))
+    }
+    return [
+        {"id": sid, "scenario": rt.scenarios.get(sid), "attempt": attempts.get(sid)}
+        for sid in candidate.exam.scenario_ids
+    ]
 
 
 @bp.route("/exam/answers", methods=["GET", "POST"])

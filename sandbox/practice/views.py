@@ -11,7 +11,7 @@ from sandbox.control import attempts as attempt_service
 from sandbox.control.access import staff_required
 from sandbox.control.models import Attempt, GradeRun, Staff, StaffRole
 from sandbox.runtime import runtime
-from sandbox.worlds.binding import control_db, current_attempt, done
+from sandbox.worlds.binding import control_db, current_attempt, done, forget_session_world
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 trainee_only = staff_required(StaffRole.TRAINEE)
@@ -47,7 +47,6 @@ def start(scenario_id: str):
     staff = control_db().get(Staff, session["who"]["id"])
     attempt = attempt_service.start_attempt(runtime(), control_db(), scenario, staff=staff, mode="practice")
     session["attempt_id"] = attempt.id
-    session.pop("world", None)
     return redirect(url_for("exam.desktop"))
 
 
@@ -107,6 +106,6 @@ def reset():
     attempt_service.reset_practice(
         runtime(), control_db(), runtime().scenarios.get(attempt.scenario_id), attempt
     )
-    session.pop("world", None)
+    forget_session_world()
     done(gettext("已重置练习环境"))
     return redirect(url_for("exam.desktop"))

@@ -28,6 +28,7 @@ from sandbox.worlds.world import READ_ONLY_MESSAGE, World
 WORLD_BLUEPRINTS = {"storefront", "orders", "bank"}
 # Requests not worth a line in the timeline (the countdown poll, assets).
 UNLOGGED_ENDPOINTS = {"static", "exam.status", "storefront.product_image"}
+MAX_REMEMBERED_WORLDS = 8
 SECRET_MARKERS = ("password", "passwd", "pwd", "secret")  # form keys containing these
 SECRET_KEYS = {"pin", "cvv", "otp"}  # or equal to these
 
@@ -224,21 +225,27 @@ def customer_required(view):  # noqa: ANN001, ANN201
 
 
 def session_world() -> dict[str, Any]:
-    """Per-world identity in the session (storefront member, bank login), reset when the world changes."""
-    attempt = current_attempt()
+    """Per-world identity in the session (storefront member, bank login), kept per attempt."""
     grader = grader_session()
     if grader:
         return grader.get("identities", {})
-    key = attempt.key if attempt else None
-    state = session.get("world")
-    if not state or state.get("key") != key:
-        state = {"key": key}
-        session["world"] = state
-    return state
+    attempt = current_attempt()
+    return dict((session.get("worlds") or {}).get(attempt.key if attempt else "", {}))
 
 
 def set_session_world(**values: Any) -> None:
-    """Remember a storefront or bank login for this world."""
-    state = dict(session_world())
-    state.update(values)
-    session["world"] = state
+    """Remember a storefront or bank login for this world (a candidate's other worlds keep theirs)."""
+    attempt = current_attempt()
+    worlds = dict(session.get("worlds") or {})
+    key = attempt.key if attempt else ""
+    worlds[key] = {**worlds.pop(key, {}), **values}
+    # The session is a cookie: keep the logins of the most recent worlds only.
+    session["worlds"] = dict(list(worlds.items())[-MAX_REMEMBERED_WORLDS:])
+
+
+def forget_session_world() -> None:
+    """Forget the storefront and bank logins of the bound world (it was replaced)."""
+    attempt = current_attempt()
+    worlds = dict(session.get("worlds") or {})
+    worlds.pop(attempt.key if attempt else "", None)
+    session["worlds"] = worlds
