@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Any
 
 import jsonschema
 import yaml
-from jinja2 import StrictUndefined, TemplateSyntaxError
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from sandbox.scenarios.schema import SCENARIO_SCHEMA
@@ -39,6 +40,14 @@ def fmt_yuan(fen: object) -> str:
 
 TEMPLATES = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 TEMPLATES.filters["yuan"] = fmt_yuan
+
+
+@functools.lru_cache(maxsize=1024)
+def compiled(text: str) -> Template:
+    """A scenario text compiled once per process (task texts render on every page)."""
+    return TEMPLATES.from_string(text)
+
+
 WHOLE_EXPR = re.compile(r"^\{\{\s*([A-Za-z_][\w.]*)\s*\}\}$")
 
 
@@ -60,7 +69,7 @@ def render_value(value: Any, params: dict[str, Any]) -> Any:
         if whole:
             return resolve(whole.group(1), params)
         if "{{" in value or "{%" in value:
-            return TEMPLATES.from_string(value).render(**params)
+            return compiled(value).render(**params)
         return value
     if isinstance(value, dict):
         return {k: render_value(v, params) for k, v in value.items()}
@@ -131,7 +140,7 @@ class Scenario:
         return [
             {
                 "id": t["id"],
-                "text": TEMPLATES.from_string(t["text"].get(lang) or t["text"]["zh"]).render(**params),
+                "text": compiled(t["text"].get(lang) or t["text"]["zh"]).render(**params),
             }
             for t in self.tasks
         ]
