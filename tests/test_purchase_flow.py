@@ -48,3 +48,32 @@ def test_buy_and_pay_moves_money_and_stock(candidates, shopper):  # noqa: ANN001
     w.close()
     page = shopper.get("/shop/orders/").get_data(as_text=True)
     assert number in page and "待发货" in page
+
+
+def test_order_check_prefers_the_order_the_candidate_paid(candidates, shopper, rt) -> None:  # noqa: ANN001
+    """Two orders with the right line, the second one paid: grading follows the paid one."""
+    from graders.checks import CHECKS, load_builtin
+    from graders.context import GradeContext
+
+    sku = _sku(candidates, shopper)
+    numbers = []
+    for _ in range(2):
+        shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "2"})
+        resp = shopper.post(
+            "/shop/checkout",
+            data={"address_id": first_address_id(candidates, shopper), "shipping_method": "express"},
+        )
+        numbers.append(resp.location.split("/")[-2])
+    attempt = candidates.attempt_of(shopper)
+    ident = attempt.identities[0]
+    shopper.post(
+        f"/shop/orders/{numbers[1]}/pay",
+        data={"account_no": ident["account_no"], "payment_password": ident["payment_password"]},
+    )
+    load_builtin()
+    w = candidates.world(shopper)
+    ctx = GradeContext(rt.scenarios.get("b2c-purchase"), {}, {}, [], w, rt.store.root)
+    result = CHECKS[("state", "orders.order_with_line")](ctx, sku=sku.code, qty=2)
+    paid = CHECKS[("event", "payment.succeeded_for_order")](ctx)
+    w.close()
+    assert result.fraction == 1.0 and ctx.facts["order_no"] == numbers[1] and paid.fraction == 1.0

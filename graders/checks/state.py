@@ -7,7 +7,7 @@ from sqlalchemy import select
 from graders.checks import CheckResult, check, text_evidence
 from graders.context import GradeContext
 from graders.normalise import text
-from sandbox.orders.models import Order, OrderStatus
+from sandbox.orders.models import Order, OrderStatus, PaymentStatus
 from sandbox.storefront.models import Address, Customer
 
 ADDRESS_LABELS = {
@@ -80,19 +80,29 @@ def order_with_line(ctx: GradeContext, sku: str, qty: int) -> CheckResult:
     )
     qty = int(qty)
     near = []
+    matches = []
     for order in orders:
         for line in order.lines:
             if line.sku_code == sku and line.quantity == qty:
-                ctx.facts["order_no"] = order.number
-                return CheckResult.passed(
-                    f"订单 {order.number} 含「{line.product_name}」{line.options_label} × {qty}",
-                    text_evidence("订单号", order.number),
-                    text_evidence("商品", f"{line.sku_code} {line.product_name} {line.options_label}"),
-                    text_evidence("数量", line.quantity),
-                    text_evidence("金额（分）", order.total_fen),
-                )
-            if line.sku_code == sku:
+                matches.append((order, line))
+            elif line.sku_code == sku:
                 near.append(f"订单 {order.number} 数量为 {line.quantity}")
+    if matches:
+        # A candidate may have ordered twice; the order they went on to pay is the one that counts.
+        order, line = min(matches, key=lambda m: (m[0].payment_status != PaymentStatus.PAID, m[0].id))
+        ctx.facts["order_no"] = order.number
+        return CheckResult.passed(
+            f"订单 {order.number} 含「{line.product_name}」{line.options_label} × {qty}",
+            text_evidence("订单号", order.number),
+            text_evidence("商品", f"{line.sku_code} {line.product_name} {line.options_label}"),
+            text_evidence("数量", line.quantity),
+            text_evidence("金额（分）", order.total_fen),
+            *(
+                [text_evidence("其他符合的订单", [m[0].number for m in matches if m[0] is not order])]
+                if len(matches) > 1
+                else []
+            ),
+        )
     if near:
         return CheckResult.failed(f"找到该商品规格的订单，但数量不对（应为 {qty}）：" + "；".join(near))
     bought = [f"{ln.sku_code}×{ln.quantity}" for o in orders for ln in o.lines]
