@@ -43,6 +43,15 @@ STATUS_LABELS = {
     "closed": N_("已关闭"),
 }
 
+# What the buyer sees in an order's history for each domain event about it.
+ORDER_EVENT_LABELS = {
+    "order.placed": N_("提交订单"),
+    "payment.succeeded": N_("付款成功"),
+    "order.shipped": N_("商家已发货"),
+    "order.cancelled": N_("订单已取消"),
+    "order.completed": N_("确认收货，交易完成"),
+}
+
 SHIPPING_METHODS = {
     "express": {"label": N_("普通快递"), "fee_fen": 800},
     "sf": {"label": N_("顺丰速运"), "fee_fen": 1800},

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from sandbox.bank.services import MAX_PAYMENT_PASSWORD_FAILURES
 from sandbox.errors import DomainError
 from sandbox.orders import services as orders
-from sandbox.orders.models import STATUS_LABELS
+from sandbox.orders.models import ORDER_EVENT_LABELS, STATUS_LABELS
 from sandbox.worlds.binding import current_world, customer_required, done, refused
 
 bp = Blueprint("orders", __name__, url_prefix="/shop/orders")
@@ -30,8 +30,12 @@ def index():
 def detail(number: str):
     """One order: lines, address, statuses, what can be done next."""
     order = orders.get_order(current_world(), g.customer, number)
-    events = [e for e in current_world().events() if e.payload.get("order_no") == order.number]
-    return render_template("orders/detail.html", order=order, events=events)
+    events = [
+        e
+        for e in current_world().events()
+        if e.payload.get("order_no") == order.number and e.name in ORDER_EVENT_LABELS
+    ]
+    return render_template("orders/detail.html", order=order, events=events, event_labels=ORDER_EVENT_LABELS)
 
 
 @bp.post("/<number>/cancel")
