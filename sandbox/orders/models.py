@@ -8,6 +8,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sandbox.errors import N_
+from sandbox.storefront.models import Shop
 from sandbox.worlds.base import WorldBase
 
 
@@ -84,6 +85,7 @@ class Order(WorldBase):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     lines: Mapped[list[OrderLine]] = relationship(back_populates="order", order_by="OrderLine.id")
+    shop: Mapped[Shop] = relationship()
 
     @property
     def display_status(self) -> str:

@@ -18,7 +18,7 @@ from sandbox.orders.models import (
     PaymentStatus,
 )
 from sandbox.storefront import services as storefront
-from sandbox.storefront.models import Customer, Shop
+from sandbox.storefront.models import Customer
 from sandbox.worlds.world import World
 
 
@@ -136,9 +136,8 @@ def pay_order(w: World, customer: Customer, number: str, account_no: str, paymen
     if order.status != OrderStatus.OPEN or order.payment_status != PaymentStatus.UNPAID:
         raise Conflict(N_("该订单当前不能付款"))
     payer = bank.authorize_payment(w, account_no, payment_password)
-    shop = w.db.get(Shop, order.shop_id)
-    payee = bank.find_account(w, shop.bank_account_no)
-    bank.transfer(w, payer, payee, order.total_fen, f"网上购物 {shop.name}", order.number)
+    payee = bank.find_account(w, order.shop.bank_account_no)
+    bank.transfer(w, payer, payee, order.total_fen, f"网上购物 {order.shop.name}", order.number)
     order.payment_status = PaymentStatus.PAID
     order.paid_at = w.now()
     order.paid_from_account = payer.number

@@ -8,13 +8,14 @@ from flask_babel import gettext
 from sandbox.bank.services import MAX_PAYMENT_PASSWORD_FAILURES
 from sandbox.errors import DomainError
 from sandbox.orders import services as orders
-from sandbox.orders.models import ORDER_EVENT_LABELS, STATUS_LABELS
+from sandbox.orders.models import ORDER_EVENT_LABELS, SHIPPING_METHODS, STATUS_LABELS
+from sandbox.storefront import services as storefront
 from sandbox.worlds.binding import current_world, customer_required, done, refused
 
-bp = Blueprint("orders", __name__, url_prefix="/shop/orders")
+bp = Blueprint("orders", __name__, url_prefix="/shop")
 
 
-@bp.get("/")
+@bp.get("/orders/")
 @customer_required
 def index():
     """The member's orders, filterable by status."""
@@ -25,7 +26,7 @@ def index():
     return render_template("orders/index.html", orders=shown, tab=tab, labels=STATUS_LABELS, counts=counts)
 
 
-@bp.get("/<number>")
+@bp.get("/orders/<number>")
 @customer_required
 def detail(number: str):
     """One order: lines, address, statuses, what can be done next."""
@@ -38,7 +39,7 @@ def detail(number: str):
     return render_template("orders/detail.html", order=order, events=events, event_labels=ORDER_EVENT_LABELS)
 
 
-@bp.post("/<number>/cancel")
+@bp.post("/orders/<number>/cancel")
 @customer_required
 def cancel(number: str):
     """Cancel an unpaid order."""
@@ -47,7 +48,7 @@ def cancel(number: str):
     return redirect(url_for("orders.detail", number=number))
 
 
-@bp.post("/<number>/confirm")
+@bp.post("/orders/<number>/confirm")
 @customer_required
 def confirm(number: str):
     """Confirm receipt of a shipped order."""
@@ -56,7 +57,7 @@ def confirm(number: str):
     return redirect(url_for("orders.detail", number=number))
 
 
-@bp.route("/<number>/pay", methods=["GET", "POST"])
+@bp.route("/orders/<number>/pay", methods=["GET", "POST"])
 @customer_required
 def pay(number: str):
     """Cashier: pay the order from a bank card with the payment password."""
@@ -82,3 +83,29 @@ def pay(number: str):
         ), exc.status
     done(gettext("付款成功！订单号 %(no)s", no=number))
     return redirect(url_for("orders.detail", number=number))
+
+
+@bp.get("/checkout")
+@customer_required
+def checkout():
+    """Choose address and shipping method, review the order."""
+    items = storefront.cart_items(current_world(), g.customer)
+    if not items:
+        done(gettext("购物车是空的"), "warning")
+        return redirect(url_for("storefront.cart"))
+    goods = sum(i.sku.price_fen * i.quantity for i in items)
+    return render_template("orders/checkout.html", items=items, goods=goods, methods=SHIPPING_METHODS)
+
+
+@bp.post("/checkout")
+@customer_required
+def place_order():
+    """Place the order(s) and go to payment."""
+    f = request.form
+    placed = orders.place_order(
+        current_world(), g.customer, f.get("address_id"), f.get("shipping_method", ""), f.get("note", "")
+    )
+    done(gettext("订单已提交，请尽快付款"))
+    if len(placed) == 1:
+        return redirect(url_for("orders.pay", number=placed[0].number))
+    return redirect(url_for("orders.index"))

@@ -6,8 +6,6 @@ from flask import Blueprint, Response, g, redirect, render_template, request, ur
 from flask_babel import gettext
 
 from sandbox.errors import DomainError
-from sandbox.orders import services as orders
-from sandbox.orders.models import SHIPPING_METHODS
 from sandbox.safety import safe_next
 from sandbox.storefront import images
 from sandbox.storefront import services as shop
@@ -187,7 +185,7 @@ def cart_add():
     item = shop.add_to_cart(current_world(), g.customer, request.form.get("sku"), quantity)
     done(gettext("已加入购物车：%(name)s × %(qty)s", name=item.sku.product.name, qty=quantity))
     if request.form.get("buy_now"):
-        return redirect(url_for("storefront.checkout"))
+        return redirect(url_for("orders.checkout"))
     return redirect(url_for("storefront.cart"))
 
 
@@ -207,29 +205,3 @@ def cart_remove(item_id: int):
     shop.remove_from_cart(current_world(), g.customer, item_id)
     done(gettext("已从购物车移除"))
     return redirect(url_for("storefront.cart"))
-
-
-@bp.get("/checkout")
-@customer_required
-def checkout():
-    """Choose address and shipping method, review the order."""
-    items = shop.cart_items(current_world(), g.customer)
-    if not items:
-        done(gettext("购物车是空的"), "warning")
-        return redirect(url_for("storefront.cart"))
-    goods = sum(i.sku.price_fen * i.quantity for i in items)
-    return render_template("storefront/checkout.html", items=items, goods=goods, methods=SHIPPING_METHODS)
-
-
-@bp.post("/checkout")
-@customer_required
-def place_order():
-    """Place the order(s) and go to payment."""
-    f = request.form
-    placed = orders.place_order(
-        current_world(), g.customer, f.get("address_id"), f.get("shipping_method", ""), f.get("note", "")
-    )
-    done(gettext("订单已提交，请尽快付款"))
-    if len(placed) == 1:
-        return redirect(url_for("orders.pay", number=placed[0].number))
-    return redirect(url_for("orders.index"))

@@ -13,7 +13,7 @@ def register(page: Any, ctx: Any, username: str = "buyer_01") -> None:
     page.fill("#password", "secret123")
     page.fill("#confirm", "secret123")
     page.get_by_role("button", name="注册").click()
-    page.get_by_text("注册成功").wait_for()
+    page.locator(".flash", has_text="注册成功").wait_for()
 
 
 def add_address(page: Any, ctx: Any) -> None:
@@ -28,7 +28,7 @@ def add_address(page: Any, ctx: Any) -> None:
     page.fill("#detail", a["detail"])
     page.fill("#postcode", a["postcode"])
     page.get_by_role("button", name="保存地址").click()
-    page.get_by_text("收货地址已保存").wait_for()
+    page.locator(".flash", has_text="收货地址已保存").wait_for()
 
 
 def buy(page: Any, ctx: Any, quantity: int) -> str:
@@ -42,7 +42,7 @@ def buy(page: Any, ctx: Any, quantity: int) -> str:
     page.fill("#quantity", str(quantity))
     page.get_by_role("button", name="立即购买").click()
     page.get_by_role("button", name="提交订单").click()
-    page.get_by_text("网上银行支付").wait_for()
+    page.locator(".bankhead", has_text="网上银行支付").wait_for()
     return page.url.rstrip("/").split("/")[-2]
 
 
@@ -52,7 +52,7 @@ def pay(page: Any, ctx: Any, order_no: str) -> None:
     page.fill("#account_no", ctx.buyer["account_no"])
     page.fill("#payment_password", ctx.buyer["payment_password"])
     page.get_by_role("button", name="确认付款").click()
-    page.get_by_text("付款成功").wait_for()
+    page.locator(".flash", has_text="付款成功").wait_for()
 
 
 def write_answer(page: Any, ctx: Any, order_no: str) -> None:
@@ -60,4 +60,4 @@ def write_answer(page: Any, ctx: Any, order_no: str) -> None:
     page.goto(ctx.url("/exam/answers"))
     page.fill("#ans-order_no", order_no)
     page.get_by_role("button", name="保存答案").click()
-    page.get_by_text("答案已保存").wait_for()
+    page.locator(".flash", has_text="答案已保存").wait_for()
