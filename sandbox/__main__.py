@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -213,6 +214,7 @@ def scenarios_verify(scenario_id: str, seeds: int) -> None:
         scenario = load_scenario(root / scenario_id, known_checks())
     except ScenarioError as exc:
         raise click.ClickException(str(exc)) from None
+    keep = Path(from_env()["INSTANCE_DIR"]) / "verify-failures"
     with tempfile.TemporaryDirectory(prefix="sandbox-verify-") as tmp:
         data = Path(tmp)
         app = create_app({"DATA_DIR": data, "CONTROL_DB_URL": f"sqlite:///{data / 'control.sqlite'}"})
@@ -228,7 +230,18 @@ def scenarios_verify(scenario_id: str, seeds: int) -> None:
                 for path, expected, label in solutions:
                     attempt = harness.new_attempt(scenario.id, seed)
                     if path is not None:
-                        harness.solve(attempt, path)
+                        try:
+                            harness.solve(attempt, path)
+                        except Exception as exc:  # report it and go on with the other solutions
+                            failures += 1
+                            kept = keep / f"{scenario.id}-seed{seed}-{label}.png"
+                            kept.parent.mkdir(parents=True, exist_ok=True)
+                            shutil.copyfile(harness.last_failure, kept)
+                            click.echo(
+                                f"seed {seed}  {label:16} FAIL: the solution stopped: {exc.__class__.__name__}: {exc}"
+                            )
+                            click.echo(f"          screenshot of where it stopped: {kept}")
+                            continue
                     harness.submit(attempt)
                     run = harness.grade(attempt)
                     ok = abs(run.score - expected) < 0.01
