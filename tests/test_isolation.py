@@ -462,3 +462,69 @@ def test_concurrent_payments_of_one_order_pay_once(candidates, shopper) -> None:
     w = candidates.world(shopper)
     assert len([e for e in w.events("payment.succeeded") if e.payload["order_no"] == number]) == 1
     w.close()
+
+
+def test_write_in_flight_at_submit_is_kept_and_later_writes_refused(candidates, shopper, rt) -> None:  # noqa: ANN001
+    """交卷 waits for a write holding the world's lock; a write that comes after finds the world closed."""
+    import threading
+
+    from sqlalchemy import select as sa_select
+
+    from sandbox.control import attempts as attempt_service
+    from sandbox.control.models import Attempt as AttemptRow
+    from sandbox.orders import services as orders_service
+    from sandbox.storefront.models import Customer, Sku
+    from sandbox.worlds.store import open_world
+    from tests.conftest import first_address_id
+
+    monkeypatch_jobs: list[int] = []
+    rt.grading.enqueue = lambda attempt_id, by: monkeypatch_jobs.append(attempt_id)  # no browser here
+    w = candidates.world(shopper)
+    sku = w.db.scalars(
+        sa_select(Sku.code).where(Sku.price_fen <= 10000, Sku.quantity - Sku.allocated >= 5)
+    ).first()
+    w.close()
+    shopper.post("/shop/cart/add", data={"sku": sku, "quantity": "1"})
+    number = shopper.post(
+        "/shop/checkout",
+        data={"address_id": first_address_id(candidates, shopper), "shipping_method": "express"},
+    ).location.split("/")[-2]
+    attempt = candidates.attempt_of(shopper)
+    ident = attempt.identities[0]
+
+    in_flight = open_world(attempt.world_path, write_lock=True)  # a payment request, mid-way
+    customer = in_flight.db.scalars(sa_select(Customer).where(Customer.by_candidate)).one()
+    orders_service.pay_order(in_flight, customer, number, ident["account_no"], ident["payment_password"])
+
+    submitted = threading.Event()
+
+    def submit() -> None:
+        db = rt.control.session()
+        attempt_service.submit(rt, db, db.get(AttemptRow, attempt.id), "candidate")
+        db.close()
+        submitted.set()
+
+    thread = threading.Thread(target=submit)
+    thread.start()
+    assert not submitted.wait(0.3)  # 交卷 waits for the payment in flight
+    in_flight.commit()  # the candidate is told 付款成功 ...
+    in_flight.close()
+    thread.join(timeout=30)
+    assert submitted.is_set() and monkeypatch_jobs == [attempt.id]
+
+    w = candidates.world(shopper)  # ... so the submitted world has it
+    assert [e.payload["order_no"] for e in w.events("payment.succeeded")] == [number]
+    assert w.meta().closed
+    w.close()
+
+
+def test_world_closed_before_the_attempt_row_refuses_writes(candidates, shopper, rt) -> None:  # noqa: ANN001
+    """A request that read the attempt as open but got the lock after 交卷 closed the world is refused."""
+    import time as time_module
+
+    from sandbox.control import attempts as attempt_service
+
+    attempt = candidates.attempt_of(shopper)
+    attempt_service.close_world(rt, attempt, time_module.time())  # the control row still says active
+    resp = shopper.post("/shop/addresses", data={"recipient": "张三", "phone": "13800000000"})
+    assert resp.status_code == 403 and "已交卷或考试已结束，不能再修改" in resp.get_data(as_text=True)

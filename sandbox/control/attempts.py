@@ -9,14 +9,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sandbox.control.models import ActionLog, Attempt, AttemptStatus, Candidate, Staff
 from sandbox.errors import N_, DomainError, Forbidden
 from sandbox.scenarios.loader import Scenario
 from sandbox.scenarios.params import draw_params
+from sandbox.worlds.npc import run_due
 from sandbox.worlds.store import open_world
+from sandbox.worlds.world import READ_ONLY_MESSAGE
 from seed_data.generate import build_world
 from seed_data.overlay import apply_overlay, make_identities
 
@@ -141,15 +143,43 @@ def submit(
     if attempt.status != AttemptStatus.ACTIVE:
         return False
     now = time.time() if now is None else now
-    attempt.status = AttemptStatus.SUBMITTED
-    attempt.submitted_real = min(now, attempt.deadline_real)
-    attempt.submitted_at = datetime.fromtimestamp(attempt.submitted_real)
-    attempt.submit_reason = reason
-    _log(db, attempt, "attempt.submitted", now, reason=reason)
+    submitted_real = min(now, attempt.deadline_real)
+    close_world(rt, attempt, submitted_real)
+    # Only one of a candidate's click and the deadline sweeper may submit (and queue grading).
+    closed = db.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.ACTIVE)
+        .values(
+            status=AttemptStatus.SUBMITTED,
+            submitted_real=submitted_real,
+            submitted_at=datetime.fromtimestamp(submitted_real),
+            submit_reason=reason,
+        )
+    ).rowcount
+    if closed:
+        _log(db, attempt, "attempt.submitted", now, reason=reason)
     db.commit()
-    if enqueue:
+    db.refresh(attempt)
+    if closed and enqueue:
         rt.grading.enqueue(attempt.id, f"submit:{reason}")
-    return True
+    return bool(closed)
+
+
+def close_world(rt: Any, attempt: Attempt, frozen_real: float) -> None:
+    """Close the attempt's world under its write lock, so no write lands after the submission.
+
+    A write already in progress holds the lock and finishes first (the grader will see it); one that
+    comes later finds the world closed. NPC rules due by the deadline run now, on the frozen clock,
+    so the graded world does not depend on whether the candidate loaded one more page.
+    """
+    rules = rt.scenarios.get(attempt.scenario_id).world.get("events") or []
+    w = open_world(attempt.world_path, write_lock=True, frozen_real=frozen_real, actor="system")
+    try:
+        run_due(w, rules)
+        w.meta().closed = True
+        w.commit()
+    finally:
+        w.close()
 
 
 def enforce_deadline(rt: Any, db: Session, attempt: Attempt, now: float | None = None) -> None:
@@ -162,15 +192,23 @@ def enforce_deadline(rt: Any, db: Session, attempt: Attempt, now: float | None =
 def save_answers(db: Session, scenario: Scenario, attempt: Attempt, form: dict[str, str]) -> dict[str, str]:
     """Store the answer sheet; only declared fields, only while the attempt is open."""
     if attempt.status != AttemptStatus.ACTIVE:
-        raise Forbidden(N_("已交卷或考试已结束，不能再修改"))
+        raise Forbidden(READ_ONLY_MESSAGE)
     answers = dict(attempt.answers or {})
     for fld in scenario.answer_fields():
         value = (form.get(fld["id"]) or "").strip()
         if len(value) > MAX_ANSWER_LENGTH:
             raise DomainError(N_("答案不能超过 %(max)s 个字"), max=MAX_ANSWER_LENGTH)
         answers[fld["id"]] = value
-    attempt.answers = answers
+    # Conditional on the status at the moment of writing: a submission in between wins.
+    saved = db.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.ACTIVE)
+        .values(answers=answers)
+    ).rowcount
     db.commit()
+    db.refresh(attempt)
+    if not saved:
+        raise Forbidden(READ_ONLY_MESSAGE)
     return answers
 
 

@@ -27,6 +27,8 @@ class WorldMeta(WorldBase):
     started_real: Mapped[float | None] = mapped_column(Float)
     scenario_id: Mapped[str | None] = mapped_column(String(80))
     attempt_key: Mapped[str | None] = mapped_column(String(80))
+    # Set (under the world's write lock) when the attempt is submitted: no write may land after it.
+    closed: Mapped[bool] = mapped_column(default=False)
 
 
 class Event(WorldBase):

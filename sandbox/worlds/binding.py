@@ -111,6 +111,8 @@ def _bind() -> Response | None:
     rules = runtime().scenarios.get(attempt.scenario_id).world.get("events") or []
     w = open_attempt_world(attempt, rules)
     g.world = w
+    if not w.read_only and w.meta().closed:
+        w.read_only = True  # submitted while this request waited for the world's write lock
     npc.run_due(w, rules)
     if request.method == "POST" and w.read_only:
         raise Forbidden(READ_ONLY_MESSAGE)
