@@ -293,6 +293,24 @@ def test_grader_signed_login_is_read_only(app, candidates, shopper) -> None:  # 
     assert_refused(grader.post("/shop/addresses", data={}), 403, CLOSED)
     assert world_state(candidates, shopper) == before
     assert candidates.attempt_of(shopper).status == "active"
+    # nor the candidate's own answer sheet or submission, even for an attempt still open
+    assert_refused(grader.post("/exam/answers", data={"order_no": "1"}), 403, CLOSED)
+    assert_refused(grader.post("/exam/submit", data={"confirm": "yes"}), 403, CLOSED)
+    assert grader.get("/exam/answers").status_code == 403
+    assert candidates.attempt_of(shopper).status == "active" and candidates.attempt_of(shopper).answers == {}
+
+
+def test_grader_session_expires(app, candidates, shopper, monkeypatch) -> None:  # noqa: ANN001
+    att = candidates.attempt_of(shopper)
+    token = signed_login.issue(
+        app.config["SECRET_KEY"], att.id, "buyer", world=att.world_path, frozen_real=time.time()
+    )
+    grader = app.test_client()
+    grader.get(f"/signed-login/{token}")
+    assert grader.get("/shop/").status_code == 200
+    later = time.time() + signed_login.GRADER_SESSION_SECONDS + 1
+    monkeypatch.setattr("sandbox.worlds.binding.time.time", lambda: later)
+    assert grader.get("/shop/").status_code == 302  # back to a login page: the grader's session is gone
 
 
 def _is_off_site(location: str) -> bool:

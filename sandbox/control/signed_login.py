@@ -7,6 +7,8 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 SALT = "sandbox-signed-login"
+# A grader's browser session lasts as long as one grading run may reasonably take.
+GRADER_SESSION_SECONDS = 900
 READ_ONLY_ROLES = {"buyer"}
 # "candidate" acts for the attempt's owner; only harnesses (verify, tests, benchmarks) enable it.
 WRITABLE_ROLES = {"candidate"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import (
     Blueprint,
     abort,
@@ -196,6 +198,7 @@ def signed_login_view(token: str):
     fresh_session()
     if claims["role"] in signed_login.READ_ONLY_ROLES:
         session["grader"] = {
+            "expires": time.time() + signed_login.GRADER_SESSION_SECONDS,
             "attempt": attempt.id,
             "role": claims["role"],
             "world": claims["world"],

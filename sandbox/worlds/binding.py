@@ -26,6 +26,8 @@ from sandbox.worlds.world import READ_ONLY_MESSAGE, World
 
 # Blueprints whose every page lives inside the attempt's world.
 WORLD_BLUEPRINTS = {"storefront", "orders", "bank"}
+# Pages of the candidate's own that a grader's login may not open.
+GRADER_FORBIDDEN_ENDPOINTS = {"exam.answers", "exam.submit"}
 # Requests not worth a line in the timeline (the countdown poll, assets).
 UNLOGGED_ENDPOINTS = {"static", "exam.status", "storefront.product_image"}
 MAX_REMEMBERED_WORLDS = 8
@@ -59,8 +61,12 @@ def current_world() -> World:
 
 
 def grader_session() -> dict[str, Any] | None:
-    """The grader's signed login, when this browser is a grader's."""
-    return session.get("grader")
+    """The grader's signed login, when this browser is a grader's (and it has not expired)."""
+    grader = session.get("grader")
+    if grader and grader.get("expires", 0) < time.time():
+        session.pop("grader", None)
+        return None
+    return grader
 
 
 def _load_attempt() -> Attempt | None:
@@ -101,6 +107,8 @@ def _bind() -> Response | None:
     g.started = time.perf_counter()
     if request.endpoint == "static":
         return None
+    if grader_session() and (request.method != "GET" or request.endpoint in GRADER_FORBIDDEN_ENDPOINTS):
+        raise Forbidden(READ_ONLY_MESSAGE)  # a grader only looks
     attempt = _load_attempt()
     g.attempt = attempt
     if request.blueprint not in WORLD_BLUEPRINTS:
