@@ -680,3 +680,39 @@ def test_payment_beyond_balance_is_refused(candidates, shopper) -> None:  # noqa
     )
     assert world_state(candidates, shopper) == before
     assert get_order(candidates, shopper, number).payment_status == "unpaid"
+
+
+def test_simultaneous_wrong_payment_passwords_all_count(candidates, shopper) -> None:  # noqa: ANN001
+    """A double-clicked wrong password: every failure is counted, none turns into a server error."""
+    import threading
+
+    from sandbox.bank import services as bank_service
+    from sandbox.bank.models import BankAccount
+    from sandbox.errors import DomainError
+    from sandbox.worlds.store import open_world
+
+    attempt = candidates.attempt_of(shopper)
+    account_no = attempt.identities[0]["account_no"]
+    outcomes: list[object] = []
+
+    def wrong_password() -> None:
+        w = open_world(attempt.world_path, write_lock=True)
+        try:
+            bank_service.authorize_payment(w, account_no, "000000x")
+        except DomainError as exc:
+            outcomes.append(exc.status)
+        except Exception as exc:  # noqa: BLE001 - what the test is looking for
+            outcomes.append(exc)
+        finally:
+            w.close()
+
+    threads = [threading.Thread(target=wrong_password) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes) == [401, 401, 401], outcomes
+    w = candidates.world(shopper)
+    account = w.db.scalars(select(BankAccount).where(BankAccount.number == account_no)).one()
+    assert account.failed_payment_attempts == 3 and not account.locked
+    w.close()

@@ -633,3 +633,41 @@ def test_attempt_world_overlay_funds_buyer(rt, exam) -> None:  # noqa: ANN001
         )
     finally:
         w.close()
+
+
+def test_two_simultaneous_first_logins_make_one_attempt(rt, exam) -> None:  # noqa: ANN001
+    """The loser of a race to start the same attempt gets the winner's attempt, and its world is removed."""
+    from sqlalchemy import select as sa_select
+
+    from sandbox.control import attempts as attempt_service
+    from sandbox.control.models import Attempt as AttemptRow
+    from sandbox.control.models import Candidate
+
+    db1, db2 = rt.control.session(), rt.control.session()
+    cand1 = db1.scalars(sa_select(Candidate).where(Candidate.ticket_no == "T0001")).one()
+    cand2 = db2.scalars(sa_select(Candidate).where(Candidate.ticket_no == "T0001")).one()
+    scenario = rt.scenarios.get("b2c-purchase")
+    real_select = attempt_service.select
+    # Make the second caller miss the first one's attempt, as a simultaneous request would.
+    first = attempt_service.start_attempt(rt, db1, scenario, candidate=cand1)
+    calls: list[int] = []
+
+    def first_lookup_misses(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        calls.append(1)
+        query = real_select(*a, **k)
+        return query.where(AttemptRow.id == -1) if len(calls) == 1 else query
+
+    attempt_service.select = first_lookup_misses
+    try:
+        created: list = []
+        original_create = rt.store.create
+        rt.store.create = lambda *a, **k: created.append(original_create(*a, **k)) or created[-1]
+        second = attempt_service.start_attempt(rt, db2, scenario, candidate=cand2)
+    finally:
+        attempt_service.select = real_select
+        rt.store.create = original_create
+    assert second.id == first.id and second.world_path == first.world_path
+    assert created and not created[0].exists()  # the losing world file was dropped
+    assert len(list(db1.scalars(sa_select(AttemptRow)))) == 1
+    db1.close()
+    db2.close()

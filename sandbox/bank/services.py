@@ -110,7 +110,8 @@ def login(w: World, number: str, password: str) -> BankAccount:
 def authorize_payment(w: World, number: str, payment_password: str) -> BankAccount:
     """Check the payment password; failures are counted and committed, and 5 lock the account.
 
-    The failure count must survive the refused request, so it is committed here.
+    The failure count must survive the refused request, so it is committed here, in a unit of work
+    of its own that holds the world's write lock (so simultaneous failures all count).
     """
     number = (number or "").strip()
     if not number.isdigit():
@@ -121,7 +122,7 @@ def authorize_payment(w: World, number: str, payment_password: str) -> BankAccou
     if account.locked:
         raise Forbidden(N_("支付密码错误次数过多，账户已锁定"))
     if not check_secret(account.payment_password_hash, payment_password or ""):
-        w.rollback()
+        w.restart_locked()
         account = w.db.get(BankAccount, account.id)
         account.failed_payment_attempts += 1
         left = MAX_PAYMENT_PASSWORD_FAILURES - account.failed_payment_attempts

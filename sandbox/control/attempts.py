@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox.control.models import ActionLog, Attempt, AttemptStatus, Candidate, Staff
@@ -107,7 +108,15 @@ def start_attempt(
         answers={},
     )
     db.add(attempt)
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError:
+        # Two tabs opened the desktop at once: the other one's attempt stands, this world goes.
+        db.rollback()
+        rt.store.drop(path)
+        return db.scalars(
+            select(Attempt).where(Attempt.candidate_id == candidate.id, Attempt.scenario_id == scenario.id)
+        ).one()
     return attempt
 
 

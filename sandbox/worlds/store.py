@@ -23,12 +23,11 @@ from sqlalchemy.pool import NullPool
 
 from sandbox.worlds.base import WorldMeta
 from sandbox.worlds.clock import WorldClock
-from sandbox.worlds.world import World
+from sandbox.worlds.world import WRITE_LOCK, World
 
 _ENGINES: OrderedDict[str, Engine] = OrderedDict()
 _ENGINES_LOCK = threading.Lock()
 _ENGINE_CACHE_SIZE = 256
-WRITE_LOCK = "sandbox_write_lock"
 
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:

@@ -14,6 +14,8 @@ from sandbox.worlds.base import Event, WorldMeta
 from sandbox.worlds.clock import WorldClock
 
 READ_ONLY_MESSAGE = N_("已交卷或考试已结束，不能再修改")
+# Execution option that makes a world transaction start with BEGIN IMMEDIATE (see worlds.store).
+WRITE_LOCK = "sandbox_write_lock"
 
 
 class World:
@@ -65,6 +67,11 @@ class World:
         """Discard the unit of work."""
         self.db.rollback()
         self.emitted.clear()
+
+    def restart_locked(self) -> None:
+        """Discard the unit of work and begin a new one that holds the world's write lock."""
+        self.rollback()
+        self.db.connection(execution_options={WRITE_LOCK: True})
 
     def close(self) -> None:
         """Release the database connection."""
