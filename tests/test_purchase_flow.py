@@ -77,3 +77,25 @@ def test_order_check_prefers_the_order_the_candidate_paid(candidates, shopper, r
     paid = CHECKS[("event", "payment.succeeded_for_order")](ctx)
     w.close()
     assert result.fraction == 1.0 and ctx.facts["order_no"] == numbers[1] and paid.fraction == 1.0
+
+
+def test_order_numbers_are_particular_to_each_world(candidates) -> None:  # noqa: ANN001
+    """The same first order in two worlds gets different numbers (an answer cannot be passed on)."""
+    from tests.conftest import GOOD_ADDRESS, shop_member
+
+    numbers = []
+    for ticket in ("T0001", "T0002"):
+        client = candidates.login(ticket)
+        shop_member(client)
+        client.post("/shop/addresses", data=GOOD_ADDRESS)
+        sku = _sku(candidates, client)
+        client.post("/shop/cart/add", data={"sku": sku.code, "quantity": "1"})
+        resp = client.post(
+            "/shop/checkout",
+            data={"address_id": first_address_id(candidates, client), "shipping_method": "sf"},
+        )
+        numbers.append(resp.location.split("/")[-2])
+    assert all(
+        len(n) == 18 and n.isdigit() and n.startswith("20260315") and n.endswith("0001") for n in numbers
+    )
+    assert numbers[0] != numbers[1]

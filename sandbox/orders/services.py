@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from itertools import groupby
 
 from sqlalchemy import func, select
@@ -23,9 +24,14 @@ from sandbox.worlds.world import World
 
 
 def _next_number(w: World) -> str:
-    """Order number: world date and time, then a sequence: 18 digits like 202603150932000017."""
+    """Order number, 18 digits: world date, six digits particular to this world, a sequence.
+
+    The middle part keeps one candidate's order numbers from being valid answers in another's world.
+    """
     seq = (w.db.scalar(select(func.count(Order.id))) or 0) + 1
-    return f"{w.now():%Y%m%d%H%M}{seq:06d}"
+    key = w.meta().attempt_key or ""
+    world_part = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % 1_000_000
+    return f"{w.now():%Y%m%d}{world_part:06d}{seq:04d}"
 
 
 def orders_of(w: World, customer: Customer) -> list[Order]:
