@@ -73,9 +73,13 @@ class GradingBrowser:
         self.server = LoopbackServer(app)
         self.thread_id = threading.get_ident()
 
-    def session(self, login_url: Callable[[], str], trace_path: Path) -> UISession:
+    def session(self, login_url: Callable[[str], str], trace_path: Path) -> UISession:
         """A UI session for one attempt (its context opens on first use)."""
-        return UISession(self, login_url, trace_path)
+        return UISession(lambda: self, login_url, trace_path)
+
+    def is_alive(self) -> bool:
+        """False once Chromium has crashed or been closed."""
+        return self.browser.is_connected()
 
     def close(self) -> None:
         """Stop the browser, Playwright and the server."""
@@ -89,8 +93,11 @@ class GradingBrowser:
 class UISession:
     """A fresh browser context logged in to one attempt's world with a grader-only signed login."""
 
-    def __init__(self, owner: GradingBrowser, login_url: Callable[[str], str], trace_path: Path) -> None:
-        self.owner = owner
+    def __init__(
+        self, browser: Callable[[], GradingBrowser], login_url: Callable[[str], str], trace_path: Path
+    ) -> None:
+        self._browser = browser  # called on first use: an attempt with no UI check starts no browser
+        self.owner: GradingBrowser | None = None
         self._login_url = login_url
         self.trace_path = trace_path
         self.context = None
@@ -110,6 +117,7 @@ class UISession:
     def open(self, path: str):  # noqa: ANN201
         """Show `path` in the grader's page; the first call logs in on the way (one navigation)."""
         if self._page is None:
+            self.owner = self.owner or self._browser()
             self.context = self.owner.browser.new_context(
                 locale="zh-CN", viewport={"width": 1280, "height": 900}
             )
@@ -126,7 +134,11 @@ class UISession:
         if self.context is None:
             return None
         self.trace_path.parent.mkdir(parents=True, exist_ok=True)
-        self.context.tracing.stop(path=str(self.trace_path))
-        self.context.close()
-        self.context = self._page = None
+        try:
+            self.context.tracing.stop(path=str(self.trace_path))
+            self.context.close()
+        except Exception:  # the browser died mid-run: the run is already marked incomplete
+            return None
+        finally:
+            self.context = self._page = None
         return self.trace_path

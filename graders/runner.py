@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from graders.browser import GradingBrowser
+from graders.browser import GradingBrowser, UISession
 from graders.context import GradeContext
 from graders.engine import GRADER_VERSION, run_rubric
 from graders.results import results_document
@@ -33,9 +34,16 @@ def evidence_file(run: GradeRun, name: str) -> Path | None:
 
 
 def grade_attempt(
-    rt: Any, attempt_id: int, triggered_by: str, browser: GradingBrowser | None = None
+    rt: Any,
+    attempt_id: int,
+    triggered_by: str,
+    browser: GradingBrowser | Callable[[], GradingBrowser] | None = None,
 ) -> GradeRun:
-    """Grade the attempt now and return the stored run (UI checks need `browser`)."""
+    """Grade the attempt now and return the stored run.
+
+    UI checks need `browser`: a GradingBrowser, or a function giving one (called only if a UI check
+    runs). A run in which any check errored is stored as "incomplete" and does not set the score.
+    """
     db = rt.control.session()
     try:
         attempt = db.get(Attempt, attempt_id)
@@ -77,7 +85,8 @@ def grade_attempt(
         trace = None
         try:
             if browser is not None:
-                ctx.ui = browser.session(login_url, folder / "trace.zip")
+                provider = browser if callable(browser) else (lambda: browser)
+                ctx.ui = UISession(provider, login_url, folder / "trace.zip")
             outcomes = run_rubric(ctx)
         finally:
             if ctx.ui is not None:
@@ -118,11 +127,12 @@ def grade_attempt(
         result_path = folder / "results.json"
         result_path.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
         run.result_path = str(result_path)
-        run.status = "done"
+        run.status = "incomplete" if any(o.status == "error" for o in outcomes) else "done"
         run.finished_at = datetime.now()
-        attempt.score, attempt.max_score = run.score, run.max_score
-        if attempt.status == AttemptStatus.SUBMITTED:
-            attempt.status = AttemptStatus.GRADED
+        if run.status == "done":
+            attempt.score, attempt.max_score = run.score, run.max_score
+            if attempt.status == AttemptStatus.SUBMITTED:
+                attempt.status = AttemptStatus.GRADED
         db.commit()
         return run
     except Exception as exc:

@@ -63,8 +63,21 @@ class GradingQueue:
                 self._worker = threading.Thread(target=self._work, name="grading-worker", daemon=True)
                 self._worker.start()
 
-    def _work(self) -> None:
+    def _live_browser(self):  # noqa: ANN202
+        """The worker's Chromium, (re)started if it is not running: a crash costs one job, not all."""
         from graders.browser import GradingBrowser
+
+        if self.browser is not None and not self.browser.is_alive():
+            try:
+                self.browser.close()
+            except Exception:  # noqa: BLE001 - it is already dead
+                log.warning("closing a dead grading browser failed", exc_info=True)
+            self.browser = None
+        if self.browser is None:
+            self.browser = GradingBrowser(self.rt.app, self.rt.config.get("CHROMIUM", ""))
+        return self.browser
+
+    def _work(self) -> None:
         from graders.runner import grade_attempt
 
         while True:
@@ -73,9 +86,13 @@ class GradingQueue:
                 self.jobs.task_done()
                 break
             try:
-                if self.browser is None:
-                    self.browser = GradingBrowser(self.rt.app, self.rt.config.get("CHROMIUM", ""))
-                job.run_id = grade_attempt(self.rt, job.attempt_id, job.triggered_by, self.browser).id
+                run = grade_attempt(self.rt, job.attempt_id, job.triggered_by, self._live_browser)
+                if run.status == "incomplete" and self.browser is not None and not self.browser.is_alive():
+                    # Chromium died during the run: grade once more with a fresh one.
+                    run = grade_attempt(
+                        self.rt, job.attempt_id, f"{job.triggered_by}:retry", self._live_browser
+                    )
+                job.run_id = run.id
             except BaseException as exc:  # noqa: BLE001 - the worker must survive a failed job
                 log.exception("grading attempt %s failed", job.attempt_id)
                 job.error = exc
