@@ -78,7 +78,7 @@ def grade_attempt(
                 "buyer",
                 world=str(snapshot),
                 frozen_real=frozen,
-                identities={"customer": ctx.facts.get("customer_id")},
+                identities={"customer": ctx.facts.get("order_customer_id") or ctx.facts.get("customer_id")},
             )
             return f"/signed-login/{token}?next={quote(next_path)}"
 

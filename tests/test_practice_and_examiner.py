@@ -90,5 +90,5 @@ def test_examiner_pages_regrade_and_exports(harness, browser_app) -> None:  # no
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert any(r["attempt"] == attempt.key and r["score"] == "0.0" for r in rows)
     junit = ET.fromstring(client.get(f"/examiner/runs/{runs[-1].id}/junit.xml").data)
-    assert junit.tag == "testsuite" and len(junit.findall("testcase")) == 6 and junit.get("failures") == "6"
+    assert junit.tag == "testsuite" and len(junit.findall("testcase")) == 7 and junit.get("failures") == "7"
     assert client.get(f"/examiner/runs/{runs[-1].id}/evidence/../../control.sqlite").status_code == 404

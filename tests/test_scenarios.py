@@ -50,18 +50,19 @@ def real_data() -> dict:
 
 def test_real_scenario_validates() -> None:
     s = load_scenario(REAL, known_checks())
-    assert (s.id, s.version, s.minutes, s.clock_scale) == ("b2c-purchase", 1, 20, 1.0)
+    assert (s.id, s.version, s.minutes, s.clock_scale) == ("b2c-purchase", 2, 20, 1.0)
     assert s.max_points == 100.0
     assert [i["id"] for i in s.rubric] == [
         "registered",
         "address",
         "order-right",
+        "ship-to",
         "paid",
         "order-number",
         "visible",
     ]
     assert [f["id"] for f in s.answer_fields()] == ["order_no"]
-    assert s.template_key == f"b2c-purchase-v1-default-g{GENERATOR_VERSION}"
+    assert s.template_key == f"b2c-purchase-v2-default-g{GENERATOR_VERSION}"
     assert len(s.digest) == 12
     assert s.title("en") == "B2C online purchase" and s.title("fr") == "B2C网上购物"
 
@@ -100,7 +101,7 @@ def _unknown_check(tmp: Path) -> Path:
 
 def _requires_later(tmp: Path) -> Path:
     data = real_data()
-    data["rubric"][3]["requires"] = ["order-number"]  # 'paid' (3) requires item 4
+    data["rubric"][3]["requires"] = ["order-number"]  # 'ship-to' (3) requires item 5
     return write_scenario(tmp, "b2c-purchase", data)
 
 

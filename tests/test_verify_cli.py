@@ -39,4 +39,4 @@ def test_verify_fails_when_a_partial_solution_scores_otherwise(tmp_path: Path) -
     result = _verify(scenarios, tmp_path / "instance")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "never_paid" in result.stdout and "expected 75  FAIL" in result.stdout
-    assert "wrong_quantity" in result.stdout and "expected 30  ok" in result.stdout
+    assert "wrong_quantity" in result.stdout and "expected 25  ok" in result.stdout

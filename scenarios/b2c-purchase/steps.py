@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 
-def register(page: Any, ctx: Any, username: str = "buyer_01") -> None:
-    """Open a member account."""
+def register(page: Any, ctx: Any, username: str = "buyer_01", phone: str | None = None) -> None:
+    """Open a member account (with the task's phone unless another is given)."""
     page.goto(ctx.url("/shop/register"))
     page.fill("#username", username)
-    page.fill("#phone", ctx.params["address"]["phone"])
+    page.fill("#phone", phone or ctx.params["address"]["phone"])
     page.fill("#password", "secret123")
     page.fill("#confirm", "secret123")
     page.get_by_role("button", name="注册").click()
     page.locator(".flash", has_text="注册成功").wait_for()
 
 
-def add_address(page: Any, ctx: Any) -> None:
-    """Add the task's delivery address."""
-    a = ctx.params["address"]
+def add_address(page: Any, ctx: Any, address: dict | None = None, default: bool = False) -> None:
+    """Add the task's delivery address (or another one), optionally as the default."""
+    a = address or ctx.params["address"]
     page.goto(ctx.url("/shop/addresses"))
     page.fill("#recipient", a["recipient"])
     page.fill("#phone", a["phone"])
@@ -27,6 +27,8 @@ def add_address(page: Any, ctx: Any) -> None:
     page.select_option("#district", a["district"])
     page.fill("#detail", a["detail"])
     page.fill("#postcode", a["postcode"])
+    if default:
+        page.get_by_label("设为默认地址").check()
     page.get_by_role("button", name="保存地址").click()
     page.locator(".flash", has_text="收货地址已保存").wait_for()
 

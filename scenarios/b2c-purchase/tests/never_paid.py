@@ -9,7 +9,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent.parent))
 import steps  # noqa: E402
 
-EXPECTED_SCORE = 70  # registered 10 + address 20 + order 25 + order number 15; no payment, so not 待发货
+# registered 10 + address 15 + order 25 + ship-to 10 + order number 10; unpaid, so not 待发货
+EXPECTED_SCORE = 70
 
 
 def solve(page: Any, ctx: Any) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent.parent))
 import steps  # noqa: E402
 
-EXPECTED_SCORE = 30  # registered 10 + address 20; the order is wrong, so paid/answer/visible never count
+# registered 10 + address 15; the order is wrong, so nothing that builds on it counts
+EXPECTED_SCORE = 25
 
 
 def solve(page: Any, ctx: Any) -> None:
