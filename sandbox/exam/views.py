@@ -99,8 +99,8 @@ def _candidate() -> Candidate | None:
 def desktop():
     """The candidate's desktop; the first visit starts the attempt (and its clock)."""
     attempt = current_attempt()
+    candidate = _candidate()
     if attempt is None:
-        candidate = _candidate()
         if candidate is None:
             who = session.get("who") or {}
             if who.get("role") == StaffRole.TRAINEE:
@@ -112,7 +112,6 @@ def desktop():
         session["attempt_id"] = attempt.id
         g.attempt = attempt
         attempt_service.enforce_deadline(rt, control_db(), attempt)
-    candidate = _candidate()
     papers = exam_papers(candidate) if candidate and len(candidate.exam.scenario_ids) > 1 else []
     return render_template("exam/desktop.html", papers=papers)
 

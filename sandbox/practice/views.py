@@ -17,7 +17,7 @@ bp = Blueprint("practice", __name__, url_prefix="/practice")
 trainee_only = staff_required(StaffRole.TRAINEE)
 
 
-def _mine() -> Attempt:
+def _mine() -> Attempt | None:
     attempt = current_attempt()
     if attempt is None or attempt.mode != "practice" or attempt.staff_id != session["who"]["id"]:
         return None
