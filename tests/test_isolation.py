@@ -422,22 +422,10 @@ def test_concurrent_payments_of_one_order_pay_once(candidates, shopper) -> None:
 
     from sandbox.errors import Conflict
     from sandbox.orders import services as orders_service
-    from sandbox.storefront.models import Customer, Sku
+    from sandbox.storefront.models import Customer
     from sandbox.worlds.store import open_world
-    from tests.conftest import first_address_id
 
-    w = candidates.world(shopper)
-    sku = w.db.scalars(
-        sa_select(Sku.code).where(Sku.price_fen <= 10000, Sku.quantity - Sku.allocated >= 5)
-    ).first()
-    w.close()
-    shopper.post("/shop/cart/add", data={"sku": sku, "quantity": "1"})
-    number = shopper.post(
-        "/shop/checkout",
-        data={"address_id": first_address_id(candidates, shopper), "shipping_method": "express"},
-    ).location.split("/")[-2]
-    attempt = candidates.attempt_of(shopper)
-    ident = attempt.identities[0]
+    number, attempt, ident = _unpaid_order(candidates, shopper)
 
     def pay(world):  # noqa: ANN001, ANN202
         customer = world.db.scalars(sa_select(Customer).where(Customer.by_candidate)).one()
@@ -480,24 +468,12 @@ def test_write_in_flight_at_submit_is_kept_and_later_writes_refused(candidates, 
     from sandbox.control import attempts as attempt_service
     from sandbox.control.models import Attempt as AttemptRow
     from sandbox.orders import services as orders_service
-    from sandbox.storefront.models import Customer, Sku
+    from sandbox.storefront.models import Customer
     from sandbox.worlds.store import open_world
-    from tests.conftest import first_address_id
 
     monkeypatch_jobs: list[int] = []
     rt.grading.enqueue = lambda attempt_id, by: monkeypatch_jobs.append(attempt_id)  # no browser here
-    w = candidates.world(shopper)
-    sku = w.db.scalars(
-        sa_select(Sku.code).where(Sku.price_fen <= 10000, Sku.quantity - Sku.allocated >= 5)
-    ).first()
-    w.close()
-    shopper.post("/shop/cart/add", data={"sku": sku, "quantity": "1"})
-    number = shopper.post(
-        "/shop/checkout",
-        data={"address_id": first_address_id(candidates, shopper), "shipping_method": "express"},
-    ).location.split("/")[-2]
-    attempt = candidates.attempt_of(shopper)
-    ident = attempt.identities[0]
+    number, attempt, ident = _unpaid_order(candidates, shopper)
 
     in_flight = open_world(attempt.world_path, write_lock=True)  # a payment request, mid-way
     customer = in_flight.db.scalars(sa_select(Customer).where(Customer.by_candidate)).one()
@@ -535,3 +511,24 @@ def test_world_closed_before_the_attempt_row_refuses_writes(candidates, shopper,
     attempt_service.close_world(rt, attempt, time_module.time())  # the control row still says active
     resp = shopper.post("/shop/addresses", data={"recipient": "张三", "phone": "13800000000"})
     assert resp.status_code == 403 and "已交卷或考试已结束，不能再修改" in resp.get_data(as_text=True)
+
+
+def _unpaid_order(candidates, shopper):  # noqa: ANN001, ANN202
+    """Place a cheap one-line order; returns its number, the attempt and the buyer's identity."""
+    from sqlalchemy import select as sa_select
+
+    from sandbox.storefront.models import Sku
+    from tests.conftest import first_address_id
+
+    w = candidates.world(shopper)
+    sku = w.db.scalars(
+        sa_select(Sku.code).where(Sku.price_fen <= 10000, Sku.quantity - Sku.allocated >= 5)
+    ).first()
+    w.close()
+    shopper.post("/shop/cart/add", data={"sku": sku, "quantity": "1"})
+    number = shopper.post(
+        "/shop/checkout",
+        data={"address_id": first_address_id(candidates, shopper), "shipping_method": "express"},
+    ).location.split("/")[-2]
+    attempt = candidates.attempt_of(shopper)
+    return number, attempt, attempt.identities[0]

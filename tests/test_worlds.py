@@ -30,19 +30,11 @@ from sandbox.worlds.store import WorldStore, canonical_hash, open_world
 from seed_data.generate import BASE_SEED, EPOCH, build_world
 from seed_data.lists import CATEGORIES
 from seed_data.overlay import apply_overlay, make_identities
-from tests.conftest import SCENARIO, make_app, start_attempt
+from tests.conftest import GOOD_ADDRESS, SCENARIO, make_app, start_attempt
 
 T0 = 1_800_000_000.0  # a fixed "real" instant at which the fake attempts start
 BUYER = [{"role": "buyer", "bank_balance_fen": 500000}]
-ADDRESS = {
-    "recipient": "王小明",
-    "phone": "13912345678",
-    "province": "浙江省",
-    "city": "杭州市",
-    "district": "西湖区",
-    "detail": "文三路100号5栋201室",
-    "postcode": "310012",
-}
+ADDRESS = GOOD_ADDRESS
 
 
 def sha256_file(path: Path) -> str:
