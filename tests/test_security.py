@@ -274,17 +274,17 @@ def test_signed_login_refusal_shows_a_chinese_message(app, attempt) -> None:  # 
     assert re.search(r"[\u4e00-\u9fff]", body(resp)), body(resp)
 
 
+def grader_token(app, attempt) -> str:  # noqa: ANN001
+    """A grader's (read-only) signed login to the attempt's live world."""
+    return signed_login.issue(
+        app.config["SECRET_KEY"], attempt.id, "buyer", world=attempt.world_path, frozen_real=time.time()
+    )
+
+
 def test_grader_signed_login_is_read_only(app, candidates, shopper) -> None:  # noqa: ANN001
     att = candidates.attempt_of(shopper)
     (sku,) = pick_skus(candidates, shopper)
-    token = signed_login.issue(
-        app.config["SECRET_KEY"],
-        att.id,
-        "buyer",
-        world=att.world_path,
-        frozen_real=time.time(),
-        identities={},
-    )
+    token = grader_token(app, att)
     grader = app.test_client()
     assert grader.get(f"/signed-login/{token}").status_code == 302
     assert grader.get("/shop/").status_code == 200
@@ -302,9 +302,7 @@ def test_grader_signed_login_is_read_only(app, candidates, shopper) -> None:  # 
 
 def test_grader_session_expires(app, candidates, shopper, monkeypatch) -> None:  # noqa: ANN001
     att = candidates.attempt_of(shopper)
-    token = signed_login.issue(
-        app.config["SECRET_KEY"], att.id, "buyer", world=att.world_path, frozen_real=time.time()
-    )
+    token = grader_token(app, att)
     grader = app.test_client()
     grader.get(f"/signed-login/{token}")
     assert grader.get("/shop/").status_code == 200
@@ -332,14 +330,7 @@ OFF_SITE_TARGETS = [
 
 @pytest.mark.parametrize("target", OFF_SITE_TARGETS)
 def test_signed_login_next_stays_on_site(app, attempt, target: str) -> None:  # noqa: ANN001
-    token = signed_login.issue(
-        app.config["SECRET_KEY"],
-        attempt.id,
-        "buyer",
-        world=attempt.world_path,
-        frozen_real=time.time(),
-        identities={},
-    )
+    token = grader_token(app, attempt)
     resp = app.test_client().get(f"/signed-login/{token}", query_string={"next": target})
     assert resp.status_code == 302
     assert not _is_off_site(resp.location), resp.location
@@ -347,14 +338,7 @@ def test_signed_login_next_stays_on_site(app, attempt, target: str) -> None:  # 
 
 def test_signed_login_next_local_path_is_followed(app, attempt) -> None:  # noqa: ANN001
     """Control for the test above."""
-    token = signed_login.issue(
-        app.config["SECRET_KEY"],
-        attempt.id,
-        "buyer",
-        world=attempt.world_path,
-        frozen_real=time.time(),
-        identities={},
-    )
+    token = grader_token(app, attempt)
     resp = app.test_client().get(f"/signed-login/{token}", query_string={"next": "/shop/cart"})
     assert resp.status_code == 302 and resp.location == "/shop/cart"
 

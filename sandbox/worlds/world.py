@@ -47,8 +47,8 @@ class World:
         return ev
 
     def meta(self) -> WorldMeta:
-        """The world's metadata row."""
-        return self.db.scalars(select(WorldMeta)).one()
+        """The world's metadata row (already loaded by open_world: no further query)."""
+        return self.db.get(WorldMeta, 1)
 
     def events(self, name: str | None = None) -> list[Event]:
         """Recorded events, oldest first, optionally of one name."""
