@@ -71,7 +71,6 @@ class GradingBrowser:
             kwargs["executable_path"] = exe
         self.browser = self._pw.chromium.launch(**kwargs)
         self.server = LoopbackServer(app)
-        self.thread_id = threading.get_ident()
 
     def session(self, login_url: Callable[[str], str], trace_path: Path) -> UISession:
         """A UI session for one attempt (its context opens on first use)."""

@@ -1,4 +1,4 @@
-"""Fixed lists every world draws from: categories and product types, banks, regions, carriers."""
+"""Fixed lists every world draws from: categories and product types, banks, regions."""
 
 from __future__ import annotations
 
@@ -196,12 +196,6 @@ STREETS = [
     "新华街",
 ]
 
-CARRIERS = [
-    {"code": "SF", "name": "顺丰速运"},
-    {"code": "ZTO", "name": "中通快递"},
-    {"code": "YTO", "name": "圆通速递"},
-    {"code": "EMS", "name": "中国邮政EMS"},
-]
 
 SHOP_SUFFIXES = ["官方旗舰店", "专营店", "数码专营店", "生活馆", "自营店"]
 
