@@ -38,6 +38,7 @@ def grade_attempt(
     attempt_id: int,
     triggered_by: str,
     browser: GradingBrowser | Callable[[], GradingBrowser] | None = None,
+    use_current: bool = False,
 ) -> GradeRun:
     """Grade the attempt now and return the stored run.
 

@@ -85,7 +85,7 @@ def init_db(demo: bool) -> None:
 def serve(host: str | None, port: int | None) -> None:
     """Serve the sandbox (threaded; grading runs in-process)."""
     app = create_app()
-    _rt(app).grading.start_deadline_sweeper()
+    _rt(app).grading.start_background()
     app.run(
         host=host or app.config["HOST"], port=port or app.config["PORT"], threaded=True, use_reloader=False
     )

@@ -40,8 +40,8 @@ class GradingQueue:
         self._stop = threading.Event()
         self.browser = None
 
-    def enqueue(self, attempt_id: int, triggered_by: str) -> Job:
-        """Queue an attempt for grading."""
+    def enqueue(self, attempt_id: int, triggered_by: str, use_current: bool = False) -> Job:
+        """Queue an attempt for grading (with the current scenario version if `use_current`)."""
         job = Job(attempt_id, triggered_by)
         self.jobs.put(job)
         self._ensure_worker()
@@ -109,6 +109,10 @@ class GradingQueue:
         if self._worker is not None and self._worker.is_alive():
             self.jobs.put(None)
             self._worker.join(timeout=60)
+
+    def start_background(self) -> None:
+        """What a serving process runs beside requests: the deadline sweeper."""
+        self.start_deadline_sweeper()
 
     def start_deadline_sweeper(self, every: float = 10.0) -> None:
         """Auto-submit attempts whose time ran out even if nobody touches them again."""

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 CHECKS: dict[tuple[str, str], Callable[..., CheckResult]] = {}
+# What each check declares besides its docstring and arguments: the facts it sets in the grading
+# context for later items, and the facts it needs from earlier ones (for the generated reference).
+CHECK_INFO: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
 
 
 @dataclass
@@ -29,11 +32,16 @@ class CheckResult:
         return cls(0.0, feedback, list(evidence))
 
 
-def check(kind: str, name: str) -> Callable:
-    """Register a function as the check `name` of `kind`."""
+def check(kind: str, name: str, *, sets: tuple[str, ...] = (), needs: tuple[str, ...] = ()) -> Callable:
+    """Register a function as the check `name` of `kind`.
+
+    `sets` names the facts (ctx.facts keys) the check establishes for later items, e.g. the graded
+    order; `needs` names the facts it reads, which an earlier item must have set.
+    """
 
     def register(fn: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
         CHECKS[(kind, name)] = fn
+        CHECK_INFO[(kind, name)] = {"sets": tuple(sets), "needs": tuple(needs)}
         return fn
 
     return register

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandbox.control.models import ControlBase
@@ -33,8 +33,20 @@ class ControlDB:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_all(self) -> None:
-        """Create missing tables."""
+        """Create missing tables, and add columns that newer code declares to older tables."""
         ControlBase.metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Bring an older control database up to date (nullable columns only; Alembic comes later)."""
+        inspector = inspect(self.engine)
+        with self.engine.begin() as conn:
+            for table in ControlBase.metadata.sorted_tables:
+                present = {c["name"] for c in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name not in present and column.nullable:
+                        kind = column.type.compile(dialect=self.engine.dialect)
+                        conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
     def session(self) -> Session:
         """A new session."""

@@ -83,6 +83,8 @@ class Attempt(ControlBase):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     scenario_id: Mapped[str] = mapped_column(String(80))
     scenario_version: Mapped[int] = mapped_column(Integer)
+    # Content hash of the scenario folder the attempt was started under (its archived copy's key).
+    scenario_digest: Mapped[str | None] = mapped_column(String(64))
     seed: Mapped[int] = mapped_column(Integer)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     identities: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
@@ -129,6 +131,10 @@ class ActionLog(ControlBase):
     event_name: Mapped[str | None] = mapped_column(String(60))
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     duration_ms: Mapped[float | None] = mapped_column(Float)
+    # For events: the id of the event in the world database (reconciliation finds missing ones).
+    world_event_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # For requests: False while the request's world commit may not have been answered yet.
+    completed: Mapped[bool | None] = mapped_column(default=True)
 
 
 class GradeRun(ControlBase):
@@ -149,6 +155,10 @@ class GradeRun(ControlBase):
     result_path: Mapped[str | None] = mapped_column(String(400))
     trace_path: Mapped[str | None] = mapped_column(String(400))
     error: Mapped[str | None] = mapped_column(Text)
+    # Which scenario the rubric came from: the attempt's own version, or the current one on request.
+    scenario_version: Mapped[int | None] = mapped_column(Integer)
+    scenario_digest: Mapped[str | None] = mapped_column(String(64))
+    rubric_source: Mapped[str | None] = mapped_column(String(12))  # attempt | current
 
     attempt: Mapped[Attempt] = relationship(back_populates="grade_runs")
     items: Mapped[list[ItemResult]] = relationship(back_populates="run", order_by="ItemResult.position")
@@ -167,7 +177,36 @@ class ItemResult(ControlBase):
     points: Mapped[float] = mapped_column(Float)
     max_points: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(12))  # passed | failed | partial | skipped | error
+    # For a skipped item: what it would have been (passed | partial | failed | error), for information.
+    would_be: Mapped[str | None] = mapped_column(String(12))
     feedback: Mapped[str] = mapped_column(Text)
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     run: Mapped[GradeRun] = relationship(back_populates="items")
+
+
+class GradeJobStatus:
+    """Lifecycle of a persisted grading job."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class GradeJob(ControlBase):
+    """A request to grade an attempt, kept in the control database so a restart loses none."""
+
+    __tablename__ = "grade_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    triggered_by: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(12), default=GradeJobStatus.QUEUED, index=True)
+    # Grade with the scenario as it is now instead of the version the attempt was taken under.
+    use_current: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("grade_runs.id"))
+    error: Mapped[str | None] = mapped_column(Text)
