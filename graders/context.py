@@ -22,3 +22,6 @@ class GradeContext:
     evidence_dir: Path
     ui: Any = None  # graders.browser.UISession, created lazily by the runner
     facts: dict[str, Any] = field(default_factory=dict)  # what earlier checks established
+    # What a check found although it did not qualify (e.g. the order with the wrong quantity): used
+    # only when a skipped item is evaluated for the examiner's information, never for points.
+    near_facts: dict[str, Any] = field(default_factory=dict)

@@ -1,4 +1,16 @@
-"""Typed normalisers for typed answers: compare meaning, never substrings."""
+"""Typed normalisers for typed answers: compare meaning, never substrings.
+
+Each answer type has one normaliser (NORMALISERS); two values are equal when their normal forms are:
+
+- ``text``: NFKC (full-width letters and digits become half-width), trimmed, runs of whitespace
+  collapsed, and whitespace next to a Chinese character dropped, since Chinese does not separate
+  words ("梁 鑫" = "梁鑫", "长江路484号 21栋" = "长江路484号21栋"; "New  York" = "New York").
+- ``id``: an identifier such as an order number: a leading label ("订单号：", "Order No.:") is
+  dropped, then spaces, dashes and underscores; upper case.
+- ``money``: an amount in yuan ("¥1,234.50", "1234.5元") as integer fen; None if it is not money.
+- ``date``: 2026-03-15, 2026/3/15, 2026.03.15 or 2026年3月15日 as a date; None otherwise.
+- ``set``: items separated by commas, 、, semicolons or spaces, each as an ``id``; order ignored.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +19,26 @@ import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+# Chinese characters and punctuation: no space is needed (or meant) next to them.
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_SPACE_NEXT_TO_CJK = re.compile(f"(?<=[{_CJK}]) | (?=[{_CJK}])")
+# A label before an identifier: words without digits, then a colon ("订单号：", "Order No.:").
+_ID_LABEL = re.compile(r"^[^\d:：]{1,24}[:：]")
+# Or Chinese words directly before it ("订单号 2026…", "运单号SF1234").
+_ID_CJK_LABEL = re.compile(f"^[{_CJK}]+")
+
 
 def text(value: str) -> str:
-    """NFKC (full-width to half-width), trimmed, inner whitespace collapsed."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value or "")).strip()
+    """NFKC (full-width to half-width), trimmed, whitespace collapsed and dropped next to Chinese."""
+    collapsed = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value or "")).strip()
+    return _SPACE_NEXT_TO_CJK.sub("", collapsed)
 
 
 def identifier(value: str) -> str:
-    """An ID such as an order number: no spaces or dashes, upper case, half-width."""
-    return re.sub(r"[\s\-_]", "", text(value)).upper()
+    """An ID such as an order number: label dropped, no spaces or dashes, upper case, half-width."""
+    t = text(value)
+    t = _ID_CJK_LABEL.sub("", _ID_LABEL.sub("", t, count=1).strip(), count=1)
+    return re.sub(r"[\s\-_#]", "", t).upper()
 
 
 def money(value: str) -> int | None:

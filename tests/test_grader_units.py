@@ -209,10 +209,12 @@ def test_passed_failed_and_requires_gating(tmp_path: Path) -> None:
     o = by_id(outcomes)
     assert o["a"].title == "评分项a" and o["a"].feedback == "fraction 1.0"
     assert o["a"].evidence == [{"type": "text", "label": "v", "value": 1.0}]
-    assert o["d"].feedback == "前置评分项未通过：c"
-    assert o["e"].feedback == "前置评分项未通过：c、d"
-    # Skipped items never run their check.
-    assert [c[1]["label"] for c in CALLS if c[0] == "fraction"] == ["a", "b", "c"]
+    assert o["d"].feedback == "不计分：前置评分项c未得分。若计分，本项将通过：fraction 1.0"
+    assert o["e"].feedback.startswith("不计分：前置评分项c、d未得分。")
+    # Skipped items still run their check, for information, and say what it found.
+    assert [c[1]["label"] for c in CALLS if c[0] == "fraction"] == ["a", "b", "c", "d", "e"]
+    assert (o["d"].would_be, o["d"].evidence) == ("passed", [{"type": "text", "label": "v", "value": 1.0}])
+    assert o["a"].would_be is None
 
 
 def test_partial_fraction(tmp_path: Path) -> None:
@@ -220,7 +222,7 @@ def test_partial_fraction(tmp_path: Path) -> None:
     o = by_id(run_rubric(make_ctx(tmp_path, rubric)))
     assert (o["p"].status, o["p"].points) == ("partial", 10.0)
     assert (o["q"].status, o["q"].points) == ("partial", 3.33)
-    assert o["after"].status == "skipped"  # partial is not passed
+    assert o["after"].status == "passed"  # partial credit found the object: what builds on it counts
 
 
 def test_fraction_is_clamped(tmp_path: Path) -> None:
@@ -372,6 +374,7 @@ def test_results_document_gradescope_fields() -> None:
         "status": "partial",
         "feedback": "邮编不对 <310012> & 电话",
         "evidence": [],
+        "would_be": None,
     }
     assert list(doc).count("execution_time") == 1
 

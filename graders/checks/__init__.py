@@ -54,14 +54,25 @@ def load_builtin() -> None:
 
 
 def load_scenario_checks(folder: Path) -> None:
-    """Import a scenario's own checks.py, if it has one."""
-    path = Path(folder) / "checks.py"
+    """Run a scenario folder's own checks.py (if it has one) so that its checks are the registered ones.
+
+    Called before each grading with the folder of the version being graded (a kept copy, or the
+    folder as it is now). The file is compiled from its current text on every call, never from a
+    __pycache__ that might predate an edit, and nothing is written into the folder. The checks an
+    earlier call registered for this scenario (another version of its checks.py) are dropped first.
+    """
+    import types
+
+    folder = Path(folder)
+    prefix = f"scenario_checks_{folder.name.replace('-', '_')}"
+    for key in [k for k, fn in CHECKS.items() if getattr(fn, "__module__", "") == prefix]:
+        del CHECKS[key]
+        CHECK_INFO.pop(key, None)
+    path = folder / "checks.py"
     if path.exists():
-        spec = importlib.util.spec_from_file_location(
-            f"scenario_checks_{Path(folder).name.replace('-', '_')}", path
-        )
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        module = types.ModuleType(prefix)
+        module.__file__ = str(path)
+        exec(compile(path.read_bytes(), str(path), "exec"), module.__dict__)  # noqa: S102
 
 
 def known_checks() -> set[tuple[str, str]]:

@@ -14,7 +14,7 @@ def screenshot(ctx: GradeContext, name: str, locator=None) -> dict:  # noqa: ANN
     return {"type": "screenshot", "label": name, "path": path.name}
 
 
-@check("ui", "storefront.order_shows_status")
+@check("ui", "storefront.order_shows_status", needs=("order_no", "order_customer_id"))
 def order_shows_status(ctx: GradeContext, status: str) -> CheckResult:
     """On 'my orders', the order found earlier shows the given status label."""
     number = ctx.facts.get("order_no")

@@ -63,3 +63,14 @@ def write_answer(page: Any, ctx: Any, order_no: str) -> None:
     page.fill("#ans-order_no", order_no)
     page.get_by_role("button", name="保存答案").click()
     page.locator(".flash", has_text="答案已保存").wait_for()
+
+
+def add_other_variant_to_cart(page: Any, ctx: Any) -> None:
+    """Put one piece of another variant of the task's product in the cart (goods nobody asked for)."""
+    product = ctx.params["product"]
+    page.goto(ctx.url(f"/shop/p/{product['code']}"))
+    other = page.locator(f'[data-sku]:not([data-sku="{product["sku"]}"]) input:not([disabled])').first
+    other.check()
+    page.fill("#quantity", "1")
+    page.get_by_role("button", name="加入购物车").click()
+    page.locator(".flash", has_text="已加入购物车").wait_for()
