@@ -9,6 +9,7 @@ Each answer type has one normaliser (NORMALISERS); two values are equal when the
   dropped, then spaces, dashes and underscores; upper case.
 - ``money``: an amount in yuan ("¥1,234.50", "1234.5元") as integer fen; None if it is not money.
 - ``date``: 2026-03-15, 2026/3/15, 2026.03.15 or 2026年3月15日 as a date; None otherwise.
+- ``phone``: a phone number as its digits, without a leading +86 ("+86 138-0013-8000" = "13800138000").
 - ``set``: items separated by commas, 、, semicolons or spaces, each as an ``id``; order ignored.
 """
 
@@ -39,6 +40,12 @@ def identifier(value: str) -> str:
     t = text(value)
     t = _ID_CJK_LABEL.sub("", _ID_LABEL.sub("", t, count=1).strip(), count=1)
     return re.sub(r"[\s\-_#]", "", t).upper()
+
+
+def phone(value: str) -> str:
+    """A phone number as digits only, without the country code 86 before an 11-digit mobile."""
+    digits = re.sub(r"\D", "", text(value))
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
 
 
 def money(value: str) -> int | None:
@@ -73,7 +80,14 @@ def item_set(value: str) -> frozenset[str]:
     return frozenset(identifier(p) for p in re.split(r"[,，、;；\s]+", text(value)) if p)
 
 
-NORMALISERS = {"text": text, "id": identifier, "money": money, "date": day, "set": item_set}
+NORMALISERS = {
+    "text": text,
+    "id": identifier,
+    "phone": phone,
+    "money": money,
+    "date": day,
+    "set": item_set,
+}
 
 
 def normalise(kind: str, value: str):  # noqa: ANN201

@@ -312,3 +312,8 @@ def test_gated_items_show_what_they_would_have_been(harness) -> None:  # noqa: A
     assert visible.status == "skipped" and visible.would_be == "passed"
     assert any(e["type"] == "screenshot" for e in visible.evidence)
     assert by_id["order-number"].would_be == "passed"  # the number written is that order's
+
+
+@pytest.mark.parametrize("given", ["13800138000", "138 0013 8000", "+86 138-0013-8000", "８６13800138000"])
+def test_phone_is_its_digits(given: str) -> None:
+    assert n.normalise("phone", given) == "13800138000"

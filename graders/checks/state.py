@@ -7,6 +7,7 @@ from sqlalchemy import select
 from graders.checks import CheckResult, check, text_evidence
 from graders.context import GradeContext
 from graders.normalise import identifier, text
+from graders.normalise import phone as phone_digits
 from graders.selection import Judged, choose
 from sandbox.orders.models import SHIPPING_METHODS, Order, OrderLine, OrderStatus, PaymentStatus
 from sandbox.storefront.models import Address, Category, Customer, Product, Sku
@@ -45,8 +46,10 @@ def customer_registered(ctx: GradeContext, phone: str | None = None) -> CheckRes
     judged = [
         Judged(
             c,
-            1.0 if phone is None or text(c.phone) == text(str(phone)) else 0.5,
-            [] if phone is None or text(c.phone) == text(str(phone)) else [f"手机号为 {c.phone}"],
+            1.0 if phone is None or phone_digits(c.phone) == phone_digits(str(phone)) else 0.5,
+            []
+            if phone is None or phone_digits(c.phone) == phone_digits(str(phone))
+            else [f"手机号为 {c.phone}"],
             f"账号 {c.username}",
         )
         for c in customers
@@ -67,7 +70,12 @@ def customer_registered(ctx: GradeContext, phone: str | None = None) -> CheckRes
 
 def compare_address(given: dict, expected: dict) -> tuple[list[str], list[dict]]:
     """Fields of `given` equal to `expected` (after normalisation), and the evidence field by field."""
-    good = [f for f in ADDRESS_LABELS if text(str(given.get(f, ""))) == text(str(expected[f]))]
+
+    def same(f: str) -> bool:
+        norm = phone_digits if f == "phone" else text
+        return norm(str(given.get(f, ""))) == norm(str(expected[f]))
+
+    good = [f for f in ADDRESS_LABELS if same(f)]
     evidence = [
         text_evidence(f"{ADDRESS_LABELS[f]}（应为 {expected[f]}）", given.get(f, "")) for f in ADDRESS_LABELS
     ]
