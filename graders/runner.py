@@ -16,6 +16,7 @@ from graders.engine import GRADER_VERSION, run_rubric
 from graders.results import results_document
 from sandbox.control import signed_login
 from sandbox.control.models import Attempt, AttemptStatus, GradeRun, ItemResult
+from sandbox.scenarios.versions import ATTEMPT, grading_version
 from sandbox.worlds.store import canonical_hash, open_world
 
 
@@ -33,6 +34,17 @@ def evidence_file(run: GradeRun, name: str) -> Path | None:
     return path if path.parent == folder and path.is_file() else None
 
 
+def _rubric_note(rubric_source: str, used: Any, taken: Any) -> str:
+    """What results.json says about the rubric's version."""
+    if taken is None:
+        return "attempt started before scenario versions were kept: graded with the current version"
+    if rubric_source == ATTEMPT:
+        return "graded with the version the attempt was taken under"
+    if used.digest == taken.digest:
+        return "graded with the current version, which is the one the attempt was taken under"
+    return "graded with the current version on request, not the one the attempt was taken under"
+
+
 def grade_attempt(
     rt: Any,
     attempt_id: int,
@@ -44,16 +56,24 @@ def grade_attempt(
 
     UI checks need `browser`: a GradingBrowser, or a function giving one (called only if a UI check
     runs). A run in which any check errored is stored as "incomplete" and does not set the score.
+
+    The rubric is that of the scenario version the attempt was taken under (its kept copy), or with
+    `use_current` the scenario as it is now; an attempt from before versions were kept is graded with
+    the current one. A current version that uses parameters or answers the attempt does not have is
+    refused (VersionRefused) before anything is stored.
     """
     db = rt.control.session()
     try:
         attempt = db.get(Attempt, attempt_id)
-        scenario = rt.scenarios.get(attempt.scenario_id)
+        scenario, rubric_source, taken = grading_version(rt, attempt, use_current)
         run = GradeRun(
             attempt_id=attempt.id,
             started_at=datetime.now(),
             triggered_by=triggered_by,
             grader_version=GRADER_VERSION,
+            scenario_version=scenario.version,
+            scenario_digest=scenario.digest,
+            rubric_source=rubric_source,
         )
         db.add(run)
         db.commit()
@@ -105,6 +125,7 @@ def grade_attempt(
                 points=o.points,
                 max_points=o.max_points,
                 status=o.status,
+                would_be=getattr(o, "would_be", None),
                 feedback=o.feedback,
                 evidence=o.evidence,
             )
@@ -116,7 +137,13 @@ def grade_attempt(
                 "execution_time": round(time.perf_counter() - started, 3),
                 "attempt": attempt.key,
                 "scenario": scenario.id,
-                "scenario_version": scenario.version,
+                # The version the attempt was taken under, and the one whose rubric graded it.
+                "scenario_version": attempt.scenario_version,
+                "scenario_digest": attempt.scenario_digest,
+                "rubric_version": scenario.version,
+                "rubric_digest": scenario.digest,
+                "rubric_source": rubric_source,
+                "rubric_note": _rubric_note(rubric_source, scenario, taken),
                 "params": attempt.params,
                 "seed": attempt.seed,
                 "grader_version": GRADER_VERSION,

@@ -17,6 +17,7 @@ from sandbox.control.models import ActionLog, Attempt, AttemptStatus, Candidate,
 from sandbox.errors import N_, DomainError, Forbidden
 from sandbox.scenarios.loader import Scenario
 from sandbox.scenarios.params import draw_params
+from sandbox.scenarios.versions import archive
 from sandbox.worlds.npc import run_due
 from sandbox.worlds.store import open_world
 from sandbox.worlds.world import READ_ONLY_MESSAGE
@@ -74,13 +75,19 @@ def start_attempt(
     now: float | None = None,
     seed: int | None = None,
 ) -> Attempt:
-    """Create an attempt with its own world; an exam candidate gets one attempt per scenario."""
+    """Create an attempt with its own world; an exam candidate gets one attempt per scenario.
+
+    The scenario's folder is kept as it is now (`versions.archive`) and the attempt records its
+    digest, so the attempt is graded with this version even after the scenario changes.
+    """
     if candidate is not None:
         existing = db.scalars(
             select(Attempt).where(Attempt.candidate_id == candidate.id, Attempt.scenario_id == scenario.id)
         ).first()
         if existing:
             return existing
+    scenario = archive(rt, scenario)
+    if candidate is not None:
         seed = attempt_seed(candidate.exam_id, candidate.id, scenario.id, scenario.version)
     elif seed is None:
         seed = attempt_seed(
@@ -97,6 +104,7 @@ def start_attempt(
         staff_id=staff.id if staff else None,
         scenario_id=scenario.id,
         scenario_version=scenario.version,
+        scenario_digest=scenario.digest,
         seed=seed,
         params=params,
         identities=identities,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,8 +14,10 @@ from graders.results import to_csv, to_junit
 from graders.runner import evidence_file
 from sandbox.control.access import staff_required
 from sandbox.control.models import ActionLog, Attempt, Exam, GradeRun, StaffRole
+from sandbox.errors import DomainError
 from sandbox.runtime import runtime
-from sandbox.worlds.binding import control_db, done
+from sandbox.scenarios.versions import grading_version
+from sandbox.worlds.binding import control_db, done, refused
 
 bp = Blueprint("examiner", __name__, url_prefix="/examiner")
 examiner_only = staff_required(StaffRole.EXAMINER)
@@ -56,29 +58,45 @@ def _attempt(attempt_id: int) -> Attempt:
 @examiner_only
 def attempt(attempt_id: int):
     """One attempt: rubric items with evidence, answers, parameters, the action timeline."""
-    a = _attempt(attempt_id)
+    return _attempt_page(_attempt(attempt_id))
+
+
+def _attempt_page(a: Attempt, status: int = 200):  # noqa: ANN202
     run = a.grade_runs[-1] if a.grade_runs else None
     timeline = list(
         control_db().scalars(select(ActionLog).where(ActionLog.attempt_id == a.id).order_by(ActionLog.id))
     )
+    scenario = runtime().scenarios.get(a.scenario_id)
     return render_template(
         "examiner/attempt.html",
         a=a,
         run=run,
         timeline=timeline,
-        scenario=runtime().scenarios.get(a.scenario_id),
-    )
+        scenario=scenario,
+        # The regrade form offers the current version only when it is not the attempt's own.
+        version_choice=bool(a.scenario_digest) and a.scenario_digest != scenario.digest,
+    ), status
 
 
 @bp.post("/attempts/<int:attempt_id>/regrade")
 @examiner_only
 def regrade(attempt_id: int):
-    """Queue the attempt for grading again."""
+    """Queue the attempt for grading again: with the version it was taken under, or the current one.
+
+    A current version that cannot grade this attempt is refused here, with its reasons, and nothing
+    is queued.
+    """
     a = _attempt(attempt_id)
     if a.status == "active":
         done(gettext("考生尚未交卷，不能评分"), "warning")
         return redirect(url_for("examiner.attempt", attempt_id=a.id)), 409
-    runtime().grading.enqueue(a.id, "regrade")
+    use_current = request.form.get("version") == "current"
+    try:
+        grading_version(runtime(), a, use_current, keep=False)
+    except DomainError as exc:
+        flash(refused(exc), "error")
+        return _attempt_page(a, exc.status)
+    runtime().grading.enqueue(a.id, "regrade", use_current=use_current)
     done(gettext("已加入评分队列，稍后刷新查看结果"))
     return redirect(url_for("examiner.attempt", attempt_id=a.id))
 

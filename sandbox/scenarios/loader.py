@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
+import os
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -210,12 +213,71 @@ def load_scenario(folder: Path, known_checks: set[tuple[str, str]] | None = None
     return Scenario(Path(folder), data, hashlib.sha256(raw).hexdigest()[:12])
 
 
+# What a scenario folder's content is made of: everything but Python's bytecode caches.
+SKIPPED_DIRS = frozenset({"__pycache__"})
+SKIPPED_SUFFIXES = (".pyc",)
+
+log = logging.getLogger(__name__)
+
+
+def _walk(folder: Path) -> list[tuple[str, os.DirEntry]]:
+    """(relative POSIX path, entry) of every file of a scenario folder, sorted by path."""
+    out: list[tuple[str, os.DirEntry]] = []
+    stack = [(str(folder), "")]
+    while stack:
+        path, prefix = stack.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if entry.name not in SKIPPED_DIRS:
+                        stack.append((entry.path, f"{prefix}{entry.name}/"))
+                elif not entry.name.endswith(SKIPPED_SUFFIXES):
+                    out.append((prefix + entry.name, entry))
+    out.sort(key=lambda pair: pair[0])
+    return out
+
+
+def folder_signature(folder: Path) -> tuple:
+    """A cheap fingerprint of a folder (names, sizes, mtimes, inodes; no file is read).
+
+    When it is unchanged the content is taken to be unchanged; when it changes the content is hashed again.
+    """
+    signature = []
+    for rel, entry in _walk(folder):
+        st = entry.stat()
+        signature.append((rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    return tuple(signature)
+
+
+def folder_digest(folder: Path) -> str:
+    """SHA-256 over every file of a scenario folder (but __pycache__), in path order: its content address."""
+    h = hashlib.sha256()
+    for rel, entry in _walk(folder):
+        data = Path(entry.path).read_bytes()
+        h.update(rel.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()
+
+
+@dataclass
+class _Entry:
+    scenario: Scenario
+    signature: tuple
+    broken: tuple | None = None  # signature of a later state of the folder that did not load
+
+
 class ScenarioCatalog:
-    """The scenarios of a folder, loaded once and looked up by id."""
+    """The scenarios of a folder, looked up by id; a folder that changed is loaded again on the next get.
+
+    Each `get` compares the folder's signature (file names, sizes, mtimes) with the one it was loaded
+    at, so a running server sees a version bump or an edited file without a restart. A catalogue
+    scenario's `digest` is `folder_digest` of its folder (every file, not only scenario.yaml). While
+    the folder is in a state that does not load (an edit half saved), the last good version is kept.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self._cache: dict[str, Scenario] = {}
+        self._cache: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
 
     def ids(self) -> list[str]:
         """Ids of every scenario folder."""
@@ -224,12 +286,52 @@ class ScenarioCatalog:
         return sorted(p.name for p in self.root.iterdir() if (p / "scenario.yaml").exists())
 
     def get(self, scenario_id: str) -> Scenario:
-        """The scenario with this id (validated on first use)."""
-        if scenario_id not in self._cache:
-            if scenario_id not in self.ids():
-                raise KeyError(scenario_id)
-            self._cache[scenario_id] = load_scenario(self.root / scenario_id)
-        return self._cache[scenario_id]
+        """The scenario with this id as its folder is now (validated on first use and after a change)."""
+        if not scenario_id or scenario_id.startswith(".") or "/" in scenario_id or "\\" in scenario_id:
+            raise KeyError(scenario_id)
+        folder = self.root / scenario_id
+        try:
+            signature = folder_signature(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            signature = ()
+        if not any(rel == "scenario.yaml" for rel, *_ in signature):
+            self._cache.pop(scenario_id, None)
+            raise KeyError(scenario_id)
+        entry = self._cache.get(scenario_id)
+        if entry is not None and signature in (entry.signature, entry.broken):
+            return entry.scenario
+        with self._lock:
+            return self._reload(scenario_id, folder, signature)
+
+    def _reload(self, scenario_id: str, folder: Path, signature: tuple) -> Scenario:
+        for _ in range(3):
+            entry = self._cache.get(scenario_id)
+            if entry is not None and signature in (entry.signature, entry.broken):
+                return entry.scenario  # another thread loaded it meanwhile
+            digest = folder_digest(folder)
+            if entry is not None and entry.scenario.digest == digest:
+                entry.signature, entry.broken = signature, None  # touched, not changed
+                return entry.scenario
+            try:
+                scenario = load_scenario(folder)
+            except ScenarioError as exc:
+                if entry is None:
+                    raise
+                log.warning(
+                    "scenario %s changed but does not load, keeping v%s: %s",
+                    scenario_id,
+                    entry.scenario.version,
+                    exc,
+                )
+                entry.broken = signature
+                return entry.scenario
+            scenario.digest = digest
+            again = folder_signature(folder)
+            if again == signature:  # nothing changed while it was read: digest and data agree
+                self._cache[scenario_id] = _Entry(scenario, signature)
+                return scenario
+            signature = again
+        raise ScenarioError(folder / "scenario.yaml", "", "the folder kept changing while it was read")
 
     def all(self) -> list[Scenario]:
         """Every scenario that loads; broken ones are left to `scenarios validate`."""
@@ -237,6 +339,6 @@ class ScenarioCatalog:
         for sid in self.ids():
             try:
                 out.append(self.get(sid))
-            except ScenarioError:
+            except (ScenarioError, KeyError):
                 continue
         return out
