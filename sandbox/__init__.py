@@ -38,7 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale)
 
-    from sandbox import filters, npc_actions  # noqa: F401  (registers NPC actions)
+    from sandbox import filters, login_guard, npc_actions, sessions  # noqa: F401  (registers NPC actions)
     from sandbox.bank.views import bp as bank_bp
     from sandbox.exam.views import bp as exam_bp
     from sandbox.examiner.views import bp as examiner_bp
@@ -48,6 +48,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from sandbox.worlds import binding
 
     filters.init_app(app)
+    sessions.init_app(app)  # first: a stale login is dropped before anything reads the session
+    login_guard.init_app(app)
     binding.init_app(app)  # before CSRF, so a refused request of a candidate is still recorded
     csrf.init_app(app)
     for bp in (exam_bp, storefront_bp, orders_bp, bank_bp, examiner_bp, practice_bp):

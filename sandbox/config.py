@@ -19,6 +19,14 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _flag(name: str, default: bool) -> bool:
+    """A yes/no environment variable: 0, false, no and off (any case) mean no."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    return raw.strip().lower() not in {"0", "false", "no", "off"}
+
+
 def from_env(instance: Path | None = None) -> dict:
     """Build the default configuration mapping from the environment."""
     instance = Path(os.environ.get("SANDBOX_INSTANCE", instance or ROOT / "instance")).resolve()
@@ -34,6 +42,13 @@ def from_env(instance: Path | None = None) -> dict:
         else None,
         "SCENARIOS_DIR": Path(os.environ.get("SANDBOX_SCENARIOS", ROOT / "scenarios")),
         "CHROMIUM": os.environ.get("SANDBOX_CHROMIUM", ""),
+        # Off: this process only writes grading jobs to the control DB; another process grades them.
+        "GRADING_WORKER": _flag("SANDBOX_GRADING_WORKER", True),
+        # Failed logins allowed per account and per address before a wait (Flask-Limiter syntax);
+        # the storage is shared by worker processes when it is a redis:// URI.
+        "LOGIN_LIMIT_ACCOUNT": os.environ.get("SANDBOX_LOGIN_LIMIT_ACCOUNT", "5 per 10 minutes"),
+        "LOGIN_LIMIT_ADDRESS": os.environ.get("SANDBOX_LOGIN_LIMIT_ADDRESS", "200 per 10 minutes"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("SANDBOX_RATELIMIT_STORAGE", "memory://"),
         "HOST": os.environ.get("SANDBOX_HOST", "127.0.0.1"),
         "PORT": int(os.environ.get("SANDBOX_PORT", "5000")),
         "BABEL_DEFAULT_LOCALE": "zh_CN",

@@ -190,7 +190,9 @@ def test_forged_session_cookie_does_not_bind_a_world(app, candidates, pair) -> N
     a, _ = pair
     att_a = candidates.attempt_of(a)
     (sku,) = pick_skus(candidates, a)
-    who = {"kind": "candidate", "id": att_a.candidate_id, "name": "x"}
+    with a.session_transaction() as sess:
+        generation = sess["who"]["gen"]  # the login's current session generation
+    who = {"kind": "candidate", "id": att_a.candidate_id, "name": "x", "gen": generation}
     a_before = world_state(candidates, a)
 
     intruder = app.test_client()

@@ -74,7 +74,7 @@ def test_examiner_pages_regrade_and_exports(harness, browser_app) -> None:  # no
     listing = client.get("/examiner/").get_data(as_text=True)
     assert f'data-attempt="{attempt.id}"' in listing
     detail = client.get(f"/examiner/attempts/{attempt.id}")
-    assert detail.status_code == 200 and "前置评分项未通过" in detail.get_data(as_text=True)
+    assert detail.status_code == 200 and "不计分：前置评分项" in detail.get_data(as_text=True)
 
     runs_before = len(rt.control.session().get(type(attempt), attempt.id).grade_runs)
     page = detail.get_data(as_text=True)

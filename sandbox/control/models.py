@@ -30,6 +30,8 @@ class Staff(ControlBase):
     display_name: Mapped[str] = mapped_column(String(60))
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(200))
+    # Bumped by every login and logout: a session cookie carrying an older number is dead.
+    session_generation: Mapped[int | None] = mapped_column(Integer, default=0)
 
 
 class Exam(ControlBase):
@@ -57,6 +59,8 @@ class Candidate(ControlBase):
     name: Mapped[str] = mapped_column(String(60))
     id_card_tail: Mapped[str] = mapped_column(String(8), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
+    # Bumped by every login and logout: a session cookie carrying an older number is dead.
+    session_generation: Mapped[int | None] = mapped_column(Integer, default=0)
 
     exam: Mapped[Exam] = relationship(back_populates="candidates")
 
@@ -210,3 +214,25 @@ class GradeJob(ControlBase):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("grade_runs.id"))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class LoginOutcome:
+    """What became of a login attempt (examiners see the refused ones)."""
+
+    OK = "ok"
+    WRONG_PASSWORD = "wrong_password"
+    UNKNOWN_ACCOUNT = "unknown_account"
+    LOCKED = "locked"
+
+
+class LoginRecord(ControlBase):
+    """One login attempt at the ticket or the staff login: who was tried, from where, and the outcome."""
+
+    __tablename__ = "login_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # candidate | staff
+    account: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(20))

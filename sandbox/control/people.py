@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import functools
+import secrets
 from datetime import datetime
 from pathlib import Path
 
@@ -66,10 +68,23 @@ def create_staff(db: Session, username: str, display_name: str, role: str, passw
     return staff
 
 
+@functools.lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    """A hash of nothing anyone types: checked when the account does not exist, so that an unknown
+    ticket costs as much time as a known one and response times do not tell which tickets exist."""
+    return hash_login_password(secrets.token_urlsafe(16))
+
+
+def _verified(row: Candidate | Staff | None, password: str) -> bool:
+    """Check the password against the account's hash, or the decoy's when there is no account."""
+    matched = check_secret(row.password_hash if row is not None else _decoy_hash(), password or "")
+    return row is not None and matched
+
+
 def authenticate_candidate(db: Session, ticket_no: str, password: str) -> Candidate:
     """The candidate with this admission ticket and password."""
     candidate = db.scalars(select(Candidate).where(Candidate.ticket_no == (ticket_no or "").strip())).first()
-    if candidate is None or not check_secret(candidate.password_hash, password or ""):
+    if not _verified(candidate, password):
         raise DomainError(N_("准考证号或密码错误"), status=401)
     return candidate
 
@@ -77,6 +92,19 @@ def authenticate_candidate(db: Session, ticket_no: str, password: str) -> Candid
 def authenticate_staff(db: Session, username: str, password: str) -> Staff:
     """The staff member with these credentials."""
     staff = db.scalars(select(Staff).where(Staff.username == (username or "").strip())).first()
-    if staff is None or not check_secret(staff.password_hash, password or ""):
+    if not _verified(staff, password):
         raise DomainError(N_("用户名或密码错误"), status=401)
     return staff
+
+
+def start_session(db: Session, person: Candidate | Staff) -> int:
+    """A new login: bump the session generation (older cookies of this person die) and return it."""
+    person.session_generation = (person.session_generation or 0) + 1
+    db.commit()
+    return person.session_generation
+
+
+def end_sessions(db: Session, person: Candidate | Staff) -> None:
+    """Logout: every session of this person ends, including copies of the cookie."""
+    person.session_generation = (person.session_generation or 0) + 1
+    db.commit()

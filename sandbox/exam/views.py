@@ -20,12 +20,14 @@ from flask import (
 from flask_babel import gettext
 from sqlalchemy import select
 
+from sandbox import login_guard
 from sandbox.control import attempts as attempt_service
 from sandbox.control import people, signed_login
-from sandbox.control.models import Attempt, AttemptStatus, Candidate, Staff, StaffRole
+from sandbox.control.models import Attempt, AttemptStatus, Candidate, LoginOutcome, Staff, StaffRole
 from sandbox.errors import DomainError
 from sandbox.runtime import runtime
 from sandbox.safety import safe_next
+from sandbox.sessions import forget_login
 from sandbox.worlds.binding import control_db, current_attempt, done, refused
 
 bp = Blueprint("exam", __name__)
@@ -38,54 +40,62 @@ def home():
 
 
 @bp.route("/exam/login", methods=["GET", "POST"])
+@login_guard.throttled("candidate", "ticket_no", "exam/login.html")
 def login():
     """Log in with admission ticket number and password."""
     if request.method == "GET":
         return render_template("exam/login.html")
+    ticket_no = request.form.get("ticket_no")
     try:
-        candidate = people.authenticate_candidate(
-            control_db(), request.form.get("ticket_no"), request.form.get("password")
-        )
+        candidate = people.authenticate_candidate(control_db(), ticket_no, request.form.get("password"))
     except DomainError as exc:
-        return render_template(
-            "exam/login.html", error=refused(exc), ticket_no=request.form.get("ticket_no", "")
-        ), exc.status
-    fresh_session()
-    session["who"] = {"kind": "candidate", "id": candidate.id, "name": candidate.name}
+        login_guard.record("candidate", ticket_no, LoginOutcome.WRONG_PASSWORD)
+        return render_template("exam/login.html", error=refused(exc), ticket_no=ticket_no or ""), exc.status
+    login_guard.record("candidate", ticket_no, LoginOutcome.OK)
+    forget_login()
+    generation = people.start_session(control_db(), candidate)
+    session["who"] = {"kind": "candidate", "id": candidate.id, "name": candidate.name, "gen": generation}
     return redirect(url_for("exam.desktop"))
 
 
 @bp.route("/staff/login", methods=["GET", "POST"])
+@login_guard.throttled("staff", "username", "exam/staff_login.html")
 def staff_login():
     """Log in as an examiner or a trainee."""
     if request.method == "GET":
         return render_template("exam/staff_login.html")
+    username = request.form.get("username")
     try:
-        staff = people.authenticate_staff(
-            control_db(), request.form.get("username"), request.form.get("password")
-        )
+        staff = people.authenticate_staff(control_db(), username, request.form.get("password"))
     except DomainError as exc:
+        login_guard.record("staff", username, LoginOutcome.WRONG_PASSWORD)
         return render_template(
-            "exam/staff_login.html", error=refused(exc), username=request.form.get("username", "")
+            "exam/staff_login.html", error=refused(exc), username=username or ""
         ), exc.status
-    fresh_session()
-    session["who"] = {"kind": "staff", "id": staff.id, "role": staff.role, "name": staff.display_name}
+    login_guard.record("staff", username, LoginOutcome.OK)
+    forget_login()
+    generation = people.start_session(control_db(), staff)
+    session["who"] = {
+        "kind": "staff",
+        "id": staff.id,
+        "role": staff.role,
+        "name": staff.display_name,
+        "gen": generation,
+    }
     return redirect(url_for("examiner.attempts" if staff.role == StaffRole.EXAMINER else "practice.index"))
 
 
-@bp.get("/logout")
+@bp.post("/logout")
 def logout():
-    """Forget the login."""
-    fresh_session()
+    """End the login on the server (every copy of the cookie) and forget it here."""
+    who = session.get("who") or {}
+    model = Candidate if who.get("kind") == "candidate" else Staff
+    person = control_db().get(model, who["id"]) if who.get("id") else None
+    if person is not None and (person.session_generation or 0) == who.get("gen"):
+        people.end_sessions(control_db(), person)
+    forget_login()
+    flash(gettext("已退出登录"), "success")
     return redirect(url_for("exam.home"))
-
-
-def fresh_session() -> None:
-    """Forget every login (a new identity starts clean) but keep the chosen language."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
 
 
 def _candidate() -> Candidate | None:
@@ -194,7 +204,7 @@ def signed_login_view(token: str):
     attempt = control_db().get(Attempt, claims["attempt"])
     if attempt is None:
         abort(404)
-    fresh_session()
+    forget_login()
     if claims["role"] in signed_login.READ_ONLY_ROLES:
         session["grader"] = {
             "expires": time.time() + signed_login.GRADER_SESSION_SECONDS,
@@ -207,11 +217,24 @@ def signed_login_view(token: str):
     elif claims["role"] in signed_login.WRITABLE_ROLES and current_app.config.get(
         "ALLOW_SIGNED_CANDIDATE_LOGIN"
     ):
+        # A harness acts as the attempt's owner within the owner's current session generation.
         if attempt.candidate_id:
-            session["who"] = {"kind": "candidate", "id": attempt.candidate_id, "name": attempt.candidate.name}
+            cand = attempt.candidate
+            session["who"] = {
+                "kind": "candidate",
+                "id": cand.id,
+                "name": cand.name,
+                "gen": cand.session_generation or 0,
+            }
         else:
             staff = control_db().get(Staff, attempt.staff_id)
-            session["who"] = {"kind": "staff", "id": staff.id, "role": staff.role, "name": staff.display_name}
+            session["who"] = {
+                "kind": "staff",
+                "id": staff.id,
+                "role": staff.role,
+                "name": staff.display_name,
+                "gen": staff.session_generation or 0,
+            }
         session["attempt_id"] = attempt.id
     else:
         abort(403)
