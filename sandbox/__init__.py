@@ -38,7 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale)
 
-    from sandbox import filters, login_guard, npc_actions, sessions  # noqa: F401  (registers NPC actions)
+    from sandbox import filters, headers, login_guard, npc_actions, sessions  # noqa: F401  (NPC actions)
     from sandbox.bank.views import bp as bank_bp
     from sandbox.exam.views import bp as exam_bp
     from sandbox.examiner.views import bp as examiner_bp
@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from sandbox.worlds import binding
 
     filters.init_app(app)
+    headers.init_app(app)
     sessions.init_app(app)  # first: a stale login is dropped before anything reads the session
     login_guard.init_app(app)
     binding.init_app(app)  # before CSRF, so a refused request of a candidate is still recorded
@@ -79,11 +80,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/lang/<code>")
     def set_language(code: str):  # noqa: ANN202
+        from urllib.parse import urlsplit
+
         from flask import redirect
+
+        from sandbox.safety import safe_next
 
         if code in LANGUAGES:
             session["lang"] = code
-        target = request.referrer or "/"
-        return redirect(target if target.startswith(request.host_url) or target.startswith("/") else "/")
+        # Back to the page the switch was clicked on, but only if that page is on this site.
+        referrer = request.referrer or ""
+        if referrer.startswith(request.host_url):
+            parts = urlsplit(referrer)
+            referrer = parts.path + (f"?{parts.query}" if parts.query else "")
+        return redirect(safe_next(referrer, "/"))
 
     return app

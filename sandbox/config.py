@@ -49,6 +49,8 @@ def from_env(instance: Path | None = None) -> dict:
         "LOGIN_LIMIT_ACCOUNT": os.environ.get("SANDBOX_LOGIN_LIMIT_ACCOUNT", "5 per 10 minutes"),
         "LOGIN_LIMIT_ADDRESS": os.environ.get("SANDBOX_LOGIN_LIMIT_ADDRESS", "200 per 10 minutes"),
         "RATELIMIT_STORAGE_URI": os.environ.get("SANDBOX_RATELIMIT_STORAGE", "memory://"),
+        # Served over HTTPS (behind a TLS proxy): session cookies get the Secure flag, and HSTS is sent.
+        "HTTPS": _flag("SANDBOX_HTTPS", False),
         "HOST": os.environ.get("SANDBOX_HOST", "127.0.0.1"),
         "PORT": int(os.environ.get("SANDBOX_PORT", "5000")),
         "BABEL_DEFAULT_LOCALE": "zh_CN",

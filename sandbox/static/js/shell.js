@@ -24,6 +24,11 @@
       }).catch(function () {});
     }, 20000);
   }
+  // "Back" links: go back in history when there is one, else follow the link.
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("[data-action=back]");
+    if (link && window.history.length > 1) { e.preventDefault(); window.history.back(); }
+  });
   document.addEventListener("submit", function (e) {
     var msg = e.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
