@@ -1,14 +1,17 @@
 """Drive attempts end to end without a person: new attempt, solve in Chromium, submit, grade.
 
 Used by `scenarios verify`, the benchmarks and the tests. A solution is a Python file with
-`solve(page, ctx)`; partial solutions also declare `EXPECTED_SCORE`.
+`solve(page, ctx)`: `page` is a Playwright page already logged in as the candidate (on the desktop,
+/exam/), `ctx` a SolveContext. A partial solution (in the scenario's tests/) also declares
+`EXPECTED_SCORE`, the total it must score; solution.py must score full marks.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from graders.browser import GradingBrowser
+from graders.checks import CHECK_INFO, CHECKS, load_builtin, load_scenario_checks
 from graders.runner import grade_attempt
 from sandbox.control import attempts as attempt_service
 from sandbox.control import signed_login
@@ -24,14 +28,30 @@ from sandbox.control.people import create_staff
 
 HARNESS_USER = "harness"
 
+# The fields of an identity (seed_data/overlay.py make_identities), for the generated reference.
+IDENTITY_FIELDS = {
+    "role": "buyer or seller, as in world.accounts",
+    "name": "a made-up Chinese name, the bank account's holder",
+    "bank_code": "the bank's code, e.g. ICBC",
+    "bank_name": "the bank's name, e.g. 中国工商银行",
+    "account_no": "the 19-digit bank card number (网上银行 login and the cashier)",
+    "login_password": "the online-banking login password",
+    "payment_password": "the six-digit payment password the cashier asks for",
+    "bank_balance_fen": "the starting balance in fen, as in world.accounts",
+}
+
 
 @dataclass
 class SolveContext:
     """What a solution knows: the attempt's parameters and identities, and where the sandbox is."""
 
-    params: dict[str, Any]
-    identities: list[dict[str, Any]]
-    base_url: str
+    params: dict[str, Any] = field(
+        metadata={"doc": "the attempt's drawn parameters by name, e.g. ctx.params['product']['sku']"}
+    )
+    identities: list[dict[str, Any]] = field(
+        metadata={"doc": "the candidate's identities, one per world.accounts entry (see Identities)"}
+    )
+    base_url: str = field(metadata={"doc": "where the sandbox serves, e.g. http://127.0.0.1:40123"})
 
     @property
     def buyer(self) -> dict[str, Any]:
@@ -125,6 +145,53 @@ class Harness:
     def grade(self, attempt: Attempt) -> GradeRun:
         """Grade now with the harness's browser."""
         return grade_attempt(self.rt, attempt.id, "harness", self.browser)
+
+
+def scenario_checks(folder: Path) -> dict[tuple[str, str], Any]:
+    """The checks a scenario may use, by (kind, name): the built-in ones and its own checks.py's.
+
+    Checks another scenario's checks.py registered in this process are not included. A checks.py
+    that redefines a built-in check is refused (the registry is shared by every scenario).
+    """
+    load_builtin()
+    builtin = {key: fn for key, fn in CHECKS.items() if fn.__module__.startswith("graders.checks")}
+    load_scenario_checks(folder)
+    own_file = (Path(folder) / "checks.py").resolve()
+
+    def own(fn: Any) -> bool:
+        source = inspect.getsourcefile(inspect.unwrap(fn))
+        return source is not None and Path(source).resolve() == own_file
+
+    redefined = sorted(key for key, fn in builtin.items() if CHECKS[key] is not fn)
+    for key in redefined:
+        CHECKS[key] = builtin[key]
+    if redefined:
+        kind, name = redefined[0]
+        raise ValueError(f"{own_file} redefines the built-in {kind} check {name}; give it a name of its own")
+    return {**builtin, **{key: fn for key, fn in CHECKS.items() if own(fn)}}
+
+
+def unmet_needs(scenario: Any, checks: dict[tuple[str, str], Any]) -> list[str]:
+    """Rubric items whose check needs a fact that no earlier item's check sets (per CHECK_INFO)."""
+    setters: dict[str, list[str]] = {}
+    for (kind, name), info in sorted(CHECK_INFO.items()):
+        if (kind, name) in checks:
+            for fact in info.get("sets", ()):
+                setters.setdefault(fact, []).append(name)
+    facts: set[str] = set()
+    out = []
+    for index, item in enumerate(scenario.rubric):
+        key = (item["check"]["kind"], item["check"]["name"])
+        info = CHECK_INFO.get(key, {})
+        for fact in info.get("needs", ()):
+            if fact not in facts:
+                by = ", ".join(setters.get(fact, [])) or "no check"
+                out.append(
+                    f"rubric/{index} ({item['id']}): {key[1]} needs the fact {fact!r}, which no earlier "
+                    f"item sets (set by: {by})"
+                )
+        facts.update(info.get("sets", ()))
+    return out
 
 
 def expected_score(module: ModuleType, scenario: Any) -> float:

@@ -166,7 +166,7 @@ def grade(attempt_id: int) -> None:
 
 @cli.group()
 def scenarios() -> None:
-    """List, validate and verify scenarios."""
+    """List, create, validate, preview and verify scenarios."""
 
 
 @scenarios.command("list")
@@ -177,88 +177,270 @@ def scenarios_list() -> None:
         click.echo(f"{s.id:24} v{s.version}  {s.data['level']:8} {s.minutes:3} min  {s.title()}")
 
 
+def _scenarios_root() -> Path:
+    from sandbox.config import from_env
+
+    return Path(from_env()["SCENARIOS_DIR"])
+
+
+def _load_checked(folder: Path):  # noqa: ANN202
+    """A scenario validated against the built-in checks and its own checks.py: (scenario, checks)."""
+    from graders.harness import scenario_checks
+    from sandbox.scenarios.loader import ScenarioError, load_scenario
+
+    try:
+        checks = scenario_checks(folder)
+    except Exception as exc:  # noqa: BLE001  (whatever a checks.py raises, the instructor sees it)
+        raise ScenarioError(
+            Path(folder) / "checks.py", "", f"cannot be loaded: {exc.__class__.__name__}: {exc}"
+        ) from None
+    return load_scenario(folder, checks), checks
+
+
+def _load_or_fail(scenario_id: str):  # noqa: ANN202
+    from sandbox.scenarios.loader import ScenarioError
+
+    try:
+        return _load_checked(_scenarios_root() / scenario_id)
+    except ScenarioError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @scenarios.command("validate")
 @click.argument("ids", nargs=-1)
 def scenarios_validate(ids: tuple[str, ...]) -> None:
-    """Validate scenario files against the schema and the registered checks."""
-    from graders.checks import known_checks
-    from sandbox.config import from_env
-    from sandbox.scenarios.loader import ScenarioError, load_scenario
+    """Validate scenario files against the schema and the checks (built-in and their own checks.py)."""
+    from graders.harness import unmet_needs
+    from sandbox.scenarios.loader import ScenarioError
 
-    root = Path(from_env()["SCENARIOS_DIR"])
-    folders = [root / i for i in ids] if ids else sorted(p for p in root.iterdir() if p.is_dir())
-    checks = known_checks()
+    root = _scenarios_root()
+    folders = (
+        [root / i for i in ids]
+        if ids
+        else sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    )
     bad = 0
     for folder in folders:
         try:
-            load_scenario(folder, checks)
-            click.echo(f"ok      {folder.name}")
+            scenario, checks = _load_checked(folder)
         except ScenarioError as exc:
             bad += 1
             click.echo(f"INVALID {exc}", err=True)
+            continue
+        click.echo(f"ok      {folder.name}")
+        for warning in unmet_needs(scenario, checks):
+            click.echo(f"warning {scenario.folder / 'scenario.yaml'}: {warning}", err=True)
     sys.exit(1 if bad else 0)
+
+
+def _draw(scenario_id: str, seed: int):  # noqa: ANN202
+    """(scenario, params, identities) for a seed, drawn as an attempt would be (builds the template)."""
+    from sandbox.control.attempts import template_for
+    from sandbox.scenarios.params import draw_params
+    from sandbox.worlds.store import open_world
+    from seed_data.overlay import make_identities
+
+    scenario, _ = _load_or_fail(scenario_id)
+    rt = _rt(create_app())
+    template, _ = template_for(rt, scenario)
+    tw = open_world(template, read_only=True)
+    try:
+        params = draw_params(scenario, seed, tw)
+    except ValueError as exc:
+        raise click.ClickException(f"cannot draw the parameters for seed {seed}: {exc}") from None
+    finally:
+        tw.close()
+    return scenario, params, make_identities(seed, scenario.world.get("accounts", []))
+
+
+@scenarios.command("preview")
+@click.argument("scenario_id")
+@click.option("--seed", default=1, show_default=True, type=int, help="The attempt seed to draw.")
+def scenarios_preview(scenario_id: str, seed: int) -> None:
+    """What an attempt with this seed gets: task texts, parameters, answer sheet, rubric, identities."""
+    from sandbox.scenarios.reference import preview_text
+
+    scenario, params, identities = _draw(scenario_id, seed)
+    click.echo(preview_text(scenario, seed, params, identities), nl=False)
+
+
+@scenarios.command("new")
+@click.argument("scenario_id")
+@click.option("--title", default=None, help="Chinese title (default: 新场景 <id>).")
+def scenarios_new(scenario_id: str, title: str | None) -> None:
+    """Create a scenario folder that validates and verifies at once, to edit into your own."""
+    from sandbox.scenarios import scaffold
+    from sandbox.scenarios.schema import PATTERNS
+
+    regex, words = PATTERNS["scenario id"]
+    if not regex.match(scenario_id):
+        raise click.ClickException(f"{scenario_id!r} is not a valid scenario id: {words}")
+    folder = _scenarios_root() / scenario_id
+    if folder.exists():
+        raise click.ClickException(f"{folder} already exists; choose another id or remove that folder first")
+    created = scaffold.create(folder, scenario_id, title)
+    _load_or_fail(scenario_id)  # what was written validates
+    for path in created:
+        click.echo(f"created {path}")
+    click.echo("")
+    click.echo("Next:")
+    click.echo(
+        f"  python -m sandbox scenarios preview {scenario_id} --seed 1   # the task as seed 1 draws it"
+    )
+    click.echo(
+        f"  python -m sandbox scenarios verify {scenario_id} --seeds 3   # solutions score as declared"
+    )
+    click.echo("  python -m sandbox checks list                      # the checks a rubric can use")
+    click.echo("  docs/reference.md                                  # parameters, checks, the world")
+
+
+def _seed_list(seed: tuple[int, ...], seeds: int | None) -> list[int]:
+    if seed:
+        return list(dict.fromkeys(seed))
+    return list(range(1, (3 if seeds is None else seeds) + 1))
 
 
 @scenarios.command("verify")
 @click.argument("scenario_id")
-@click.option("--seeds", default=3, show_default=True, help="How many seeds to try.")
-def scenarios_verify(scenario_id: str, seeds: int) -> None:
+@click.option("--seeds", type=click.IntRange(min=1), default=None, help="Try seeds 1..K (default 3).")
+@click.option(
+    "--seed", "seed", type=int, multiple=True, help="Try this seed (repeatable; instead of --seeds)."
+)
+def scenarios_verify(scenario_id: str, seeds: int | None, seed: tuple[int, ...]) -> None:
     """Empty attempt scores 0, reference solution full marks, each partial its declared score."""
-    from graders.checks import known_checks
+    import json
+
     from graders.harness import Harness, expected_score, load_solution
     from sandbox.config import from_env
-    from sandbox.scenarios.loader import ScenarioError, load_scenario
+    from sandbox.scenarios.params import summarise
 
-    root = Path(from_env()["SCENARIOS_DIR"])
+    scenario, _ = _load_or_fail(scenario_id)
+    seed_list = _seed_list(seed, seeds)
+    solutions: list[tuple[Path | None, float, str]] = [(None, 0.0, "empty")]
     try:
-        scenario = load_scenario(root / scenario_id, known_checks())
-    except ScenarioError as exc:
-        raise click.ClickException(str(exc)) from None
+        ref = load_solution(scenario.folder / "solution.py")
+        solutions.append((scenario.folder / "solution.py", expected_score(ref, scenario), "reference"))
+        for path in sorted((scenario.folder / "tests").glob("*.py")):
+            solutions.append((path, expected_score(load_solution(path), scenario), path.stem))
+    except Exception as exc:  # noqa: BLE001  (a solution that does not even import)
+        raise click.ClickException(f"cannot load a solution: {exc.__class__.__name__}: {exc}") from None
+    label_w = max(len(label) for _, _, label in solutions)
+    score_w = max(len(f"{scenario.max_points:g}"), *(len(f"{e:g}") for _, e, _ in solutions))
+    param_w = max((len(n) for n in scenario.params_spec), default=0)
+    pad = " " * len(f"seed {max(seed_list)}")
+    drawn: dict[str, list[str]] = {name: [] for name in scenario.params_spec}
     keep = Path(from_env()["INSTANCE_DIR"]) / "verify-failures"
+    failures = runs = 0
     with tempfile.TemporaryDirectory(prefix="sandbox-verify-") as tmp:
         data = Path(tmp)
         app = create_app({"DATA_DIR": data, "CONTROL_DB_URL": f"sqlite:///{data / 'control.sqlite'}"})
         harness = Harness(app)
-        failures = 0
         try:
-            solutions = [(None, 0.0, "empty")]
-            ref = load_solution(scenario.folder / "solution.py")
-            solutions.append((scenario.folder / "solution.py", expected_score(ref, scenario), "reference"))
-            for path in sorted((scenario.folder / "tests").glob("*.py")):
-                solutions.append((path, expected_score(load_solution(path), scenario), path.stem))
-            for seed in range(1, seeds + 1):
-                for path, expected, label in solutions:
-                    attempt = harness.new_attempt(scenario.id, seed)
+            for s in seed_list:
+                head = f"seed {s}".ljust(len(pad))
+                for number, (path, expected, label) in enumerate(solutions):
+                    try:
+                        attempt = harness.new_attempt(scenario.id, s)
+                    except ValueError as exc:  # e.g. a pick whose filters match nothing
+                        failures, runs = failures + 1, runs + 1
+                        click.echo(f"{head}  FAIL: cannot draw the parameters: {exc}")
+                        break
+                    if number == 0:
+                        for row, (name, value) in enumerate(attempt.params.items()):
+                            drawn[name].append(json.dumps(value, sort_keys=True, ensure_ascii=False))
+                            shown = summarise(scenario.params_spec[name], value)
+                            click.echo(f"{pad if row else head}  {name:{param_w}}  {shown}")
+                    runs += 1
                     if path is not None:
                         try:
                             harness.solve(attempt, path)
                         except Exception as exc:  # report it and go on with the other solutions
                             failures += 1
-                            kept = keep / f"{scenario.id}-seed{seed}-{label}.png"
-                            kept.parent.mkdir(parents=True, exist_ok=True)
-                            shutil.copyfile(harness.last_failure, kept)
-                            click.echo(
-                                f"seed {seed}  {label:16} FAIL: the solution stopped: {exc.__class__.__name__}: {exc}"
+                            shot = getattr(harness, "last_failure", None)
+                            kept = keep / f"{scenario.id}-seed{s}-{label}.png"
+                            saved = shot is not None and Path(shot).exists()
+                            if saved:
+                                kept.parent.mkdir(parents=True, exist_ok=True)
+                                shutil.copyfile(shot, kept)
+                                harness.last_failure = None
+                            message = f"{exc.__class__.__name__}: {exc}".rstrip().replace(
+                                "\n", "\n" + pad + "    "
                             )
-                            click.echo(f"          screenshot of where it stopped: {kept}")
+                            click.echo(f"{head}  {label:{label_w}}  FAIL: the solution stopped: {message}")
+                            if saved:
+                                click.echo(f"{pad}  screenshot of where it stopped: {kept}")
                             continue
                     harness.submit(attempt)
                     run = harness.grade(attempt)
                     ok = abs(run.score - expected) < 0.01
                     failures += 0 if ok else 1
                     click.echo(
-                        f"seed {seed}  {label:16} {run.score:6g} / {run.max_score:g}  expected {expected:g}  {'ok' if ok else 'FAIL'}"
+                        f"{head}  {label:{label_w}}  {run.score:>{score_w}g} / {run.max_score:g}"
+                        f"  expected {expected:>{score_w}g}  {'ok' if ok else 'FAIL'}"
                     )
                     if not ok:
+                        item_w = max(len(item.item_id) for item in run.items)
                         for item in run.items:
                             click.echo(
-                                f"          {item.item_id:18} {item.points:g}/{item.max_points:g} {item.feedback}"
+                                f"{pad}    {item.item_id:{item_w}}  {item.points:g}/{item.max_points:g}"
+                                f"  {item.status}  {item.feedback}"
                             )
         finally:
             harness.close()
+    if drawn:
+        coverage = "; ".join(
+            f"{name}: {len(set(values))} distinct of {len(values)} seed{'' if len(values) == 1 else 's'}"
+            for name, values in drawn.items()
+        )
+        click.echo(f"parameters covered: {coverage}")
     if failures:
-        raise click.ClickException(f"{failures} check(s) did not score as declared")
-    click.echo(f"{scenario.id}: verified for {seeds} seed(s)")
+        raise click.ClickException(
+            f"{failures} of {runs} solution runs did not score as declared (or stopped, or could not start)"
+        )
+    click.echo(f"{scenario.id}: verified for {len(seed_list)} seed(s): {', '.join(map(str, seed_list))}")
+
+
+@cli.group()
+def checks() -> None:
+    """The checks a rubric item can use."""
+
+
+@checks.command("list")
+@click.option("--scenario", "scenario_id", default=None, help="Also list this scenario's own checks.py.")
+def checks_list(scenario_id: str | None) -> None:
+    """Every check: kind, name, arguments and what it checks (details in docs/reference.md)."""
+    from sandbox.scenarios.reference import builtin_checks, check_list_lines
+
+    if scenario_id:
+        _, found = _load_or_fail(scenario_id)
+    else:
+        found = builtin_checks()
+    for line in check_list_lines(found):
+        click.echo(line)
+
+
+@cli.command()
+@click.option(
+    "--check", "check_only", is_flag=True, help="Only say whether the file is up to date (exit 1 if not)."
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write here instead."
+)
+def docs(check_only: bool, output: Path | None) -> None:
+    """Write docs/reference.md (parameters, checks, solution context, the world) from the code."""
+    from sandbox.scenarios.reference import REFERENCE_PATH, REGENERATE, reference_markdown
+
+    path = output or REFERENCE_PATH
+    text = reference_markdown()
+    current = path.read_text(encoding="utf-8") if path.exists() else None
+    if check_only:
+        if current != text:
+            raise click.ClickException(f"{path} is out of date; run `{REGENERATE}`")
+        click.echo(f"{path} is up to date")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {path}" + ("" if current != text else " (unchanged)"))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,8 @@ def test_verify_passes_for_the_real_scenario(tmp_path: Path) -> None:
     result = _verify(ROOT / "scenarios", tmp_path / "instance")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "reference" in result.stdout and "verified for 1 seed" in result.stdout
+    assert re.search(r"^seed 1  product  +P\d{5}-\d{2} ", result.stdout, re.M)  # the drawn parameters
+    assert "parameters covered: product: 1 distinct of 1 seed;" in result.stdout
 
 
 def test_verify_fails_when_a_partial_solution_scores_otherwise(tmp_path: Path) -> None:
@@ -38,5 +41,5 @@ def test_verify_fails_when_a_partial_solution_scores_otherwise(tmp_path: Path) -
     )
     result = _verify(scenarios, tmp_path / "instance")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "never_paid" in result.stdout and "expected 75  FAIL" in result.stdout
-    assert "wrong_quantity" in result.stdout and "expected 25  ok" in result.stdout
+    assert re.search(r"never_paid +70 / 100  expected +75  FAIL", result.stdout)
+    assert re.search(r"wrong_quantity +25 / 100  expected +25  ok", result.stdout)

@@ -155,10 +155,159 @@ def _yaml_error(file: Path, exc: yaml.YAMLError) -> ScenarioError:
     return ScenarioError(file, where, f"YAML syntax error: {getattr(exc, 'problem', exc)}")
 
 
-def _check_semantics(file: Path, data: dict[str, Any], known_checks: set[tuple[str, str]] | None) -> None:
-    """Rules a JSON schema cannot say: unique ids, requires order, templates, known checks."""
+def _check_patterns(file: Path, data: dict[str, Any]) -> None:
+    """Ids, parameter and check names, offsets: a wrong one is reported with what a valid one looks like."""
+    from sandbox.scenarios.schema import PATTERNS
+
+    def need(what: str, value: str, where: str) -> None:
+        regex, words = PATTERNS[what]
+        if not regex.match(value):
+            raise ScenarioError(file, where, f"{value!r} is not a valid {what}: {words}")
+
+    need("scenario id", data["id"], "id")
+    for name in data.get("params") or {}:
+        need("parameter name", name, f"params/{name}")
+    for index, task in enumerate(data["tasks"]):
+        for a_index, answer in enumerate(task.get("answers", [])):
+            need("answer id", answer["id"], f"tasks/{index}/answers/{a_index}/id")
+    for index, item in enumerate(data["rubric"]):
+        need("rubric id", item["id"], f"rubric/{index}/id")
+        need("check name", item["check"]["name"], f"rubric/{index}/check/name")
+    for index, rule in enumerate(data["world"].get("events", [])):
+        if ("at" in rule) == ("on" in rule):
+            raise ScenarioError(
+                file,
+                f"world/events/{index}",
+                "an NPC rule has either `at: +5m` (a time after the start) or `on: <event name>` "
+                "(after each such event), not both and not neither",
+            )
+        if "at" in rule:
+            need("offset", rule["at"], f"world/events/{index}/at")
+
+
+def _check_params(file: Path, data: dict[str, Any]) -> None:
+    """Each parameter has exactly one kind, and options only next to the kind they belong to."""
+    from sandbox.scenarios.schema import PARAM_KINDS, PARAM_OPTIONS
+
+    for name, spec in (data.get("params") or {}).items():
+        where = f"params/{name}"
+        kinds = [k for k in PARAM_KINDS if k in spec]
+        if len(kinds) != 1:
+            got = " and ".join(kinds) if kinds else "none"
+            raise ScenarioError(
+                file,
+                where,
+                f"a parameter has exactly one kind, one of {', '.join(PARAM_KINDS)} (here: {got}), "
+                "e.g. {int: [2, 4]} or {pick: variant, where: {category: 数码配件}}; "
+                "docs/reference.md describes each",
+            )
+        for option, kind in PARAM_OPTIONS.items():
+            if option in spec and kinds[0] != kind:
+                raise ScenarioError(
+                    file, f"{where}/{option}", f"{option} goes with {kind}, not with {kinds[0]}"
+                )
+        if "int" in spec and spec["int"][0] > spec["int"][1]:
+            raise ScenarioError(file, f"{where}/int", f"[low, high] with low <= high, not {spec['int']}")
+
+
+def _check_actions(file: Path, data: dict[str, Any]) -> None:
+    """NPC rules name an action that exists."""
+    import sandbox.npc_actions  # noqa: F401  (registers the actions)
+    from sandbox.worlds.npc import ACTIONS
+
+    for index, rule in enumerate(data["world"].get("events", [])):
+        if rule["do"] not in ACTIONS:
+            raise ScenarioError(
+                file,
+                f"world/events/{index}/do",
+                f"no NPC action named {rule['do']!r}; the actions are {', '.join(sorted(ACTIONS))}",
+            )
+
+
+def _unknown_check(kind: str, name: str, known: Any) -> str:
+    """Why a check name is not known, and what might have been meant."""
+    message = f"no {kind} check named {name!r}"
+    other_kinds = sorted(k for k, n in known if n == name)
+    if other_kinds:
+        message += f"; {name} is a check of kind {' and '.join(other_kinds)}"
+    else:
+        import difflib
+
+        close = difflib.get_close_matches(name, sorted({n for k, n in known if k == kind}), n=3)
+        if close:
+            message += f"; did you mean {' or '.join(close)}?"
+    return (
+        message
+        + "; `python -m sandbox checks list` lists the checks, and a scenario's own go in its checks.py"
+    )
+
+
+def _check_args(file: Path, where: str, check: dict[str, Any], fn: Any) -> None:
+    """The rubric item gives the check every argument it needs and none it does not take."""
+    import inspect
+
+    label = f"{check['kind']} check {check['name']}"
+    params = list(inspect.signature(fn).parameters.values())[1:]  # the first is the grading context
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return
+    named = [p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    takes = ", ".join(p.name for p in named) or "no arguments"
+    args = check.get("args") or {}
+    for arg in args:
+        if arg not in {p.name for p in named}:
+            raise ScenarioError(
+                file, f"{where}/check/args", f"{label} has no argument {arg!r}; it takes {takes}"
+            )
+    for p in named:
+        if p.default is p.empty and p.name not in args:
+            raise ScenarioError(
+                file, f"{where}/check/args", f"{label} needs the argument {p.name!r}; it takes {takes}"
+            )
+
+
+def _check_arg_templates(file: Path, data: dict[str, Any]) -> None:
+    """Rubric args are templates over the parameters: they parse, and name only declared parameters."""
+    params = list(data.get("params") or {})
+
+    def strings(value: Any, where: str) -> Any:
+        if isinstance(value, str):
+            yield where, value
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                yield from strings(v, f"{where}/{k}")
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                yield from strings(v, f"{where}/{i}")
+
+    for index, item in enumerate(data["rubric"]):
+        for where, text in strings(item["check"].get("args") or {}, f"rubric/{index}/check/args"):
+            try:
+                TEMPLATES.parse(text)
+            except TemplateSyntaxError as exc:
+                raise ScenarioError(file, where, f"template error: {exc.message}") from None
+            for name in re.findall(r"\{\{\s*([A-Za-z_]\w*)", text):
+                if name not in params:
+                    raise ScenarioError(
+                        file,
+                        where,
+                        f"unknown parameter {name!r}; the parameters are {', '.join(params) or 'none'}",
+                    )
+
+
+def _check_semantics(file: Path, data: dict[str, Any], known_checks: Any) -> None:
+    """Rules a JSON schema cannot say (or not readably): ids and names, parameter kinds, unique ids,
+    requires order, templates, NPC actions and known checks.
+
+    `known_checks` is None (checks not looked at), a collection of (kind, name), or a mapping of
+    (kind, name) to the check function, whose signature the item's args are then checked against.
+    """
+    from collections.abc import Mapping
+
+    _check_patterns(file, data)
     if file.parent.name != data["id"]:
         raise ScenarioError(file, "id", f"must equal the folder name {file.parent.name!r}")
+    _check_params(file, data)
+    _check_actions(file, data)
     seen: set[str] = set()
     for index, item in enumerate(data["rubric"]):
         where = f"rubric/{index}"
@@ -169,10 +318,12 @@ def _check_semantics(file: Path, data: dict[str, Any], known_checks: set[tuple[s
                 raise ScenarioError(file, f"{where}/requires", f"{req!r} is not an earlier rubric item")
         seen.add(item["id"])
         check = item["check"]
-        if known_checks is not None and (check["kind"], check["name"]) not in known_checks:
-            raise ScenarioError(
-                file, f"{where}/check/name", f"no {check['kind']} check named {check['name']!r}"
-            )
+        key = (check["kind"], check["name"])
+        if known_checks is not None and key not in known_checks:
+            raise ScenarioError(file, f"{where}/check/name", _unknown_check(*key, known_checks))
+        if isinstance(known_checks, Mapping):
+            _check_args(file, where, check, known_checks[key])
+    _check_arg_templates(file, data)
     answer_ids = [a["id"] for t in data["tasks"] for a in t.get("answers", [])]
     if len(answer_ids) != len(set(answer_ids)):
         raise ScenarioError(file, "tasks", "answer ids must be unique")

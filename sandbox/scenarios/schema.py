@@ -1,154 +1,269 @@
-"""JSON Schema of scenario.yaml (the instructors' contract, see ARCHITECTURE.md)."""
+"""JSON Schema of scenario.yaml (the instructors' contract, see ARCHITECTURE.md).
+
+Written for the people who read its errors:
+
+- every field has a `description`; `python -m sandbox docs` turns them into docs/reference.md;
+- objects name their fields with `propertyNames` rather than `additionalProperties: false`, so a
+  misspelt field is reported with the fields allowed there ("'colour' is not one of ['category', …]");
+- no `pattern` and no `anyOf`/`oneOf`: a pattern error prints a regular expression and an anyOf error
+  prints the whole offending mapping. Ids, check names and offsets are checked by the loader against
+  PATTERNS, which says in words what is expected; a parameter's kind (exactly one of PARAM_KINDS) and
+  the `at`/`on` of an NPC rule are checked there too.
+"""
 
 from __future__ import annotations
 
-I18N = {
-    "type": "object",
-    "required": ["zh"],
-    "properties": {"zh": {"type": "string", "minLength": 1}, "en": {"type": "string"}},
-    "additionalProperties": False,
+import re
+from typing import Any
+
+from seed_data.lists import CATEGORIES
+
+
+def closed(
+    properties: dict[str, Any], required: tuple[str, ...] = (), description: str = ""
+) -> dict[str, Any]:
+    """An object with exactly these fields (others are reported with the list of allowed ones)."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "propertyNames": {"enum": list(properties)},
+    }
+    if required:
+        schema["required"] = list(required)
+    if description:
+        schema["description"] = description
+    return schema
+
+
+# Strings that must look a certain way: (regular expression, what it means in words).
+PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
+    "scenario id": (
+        re.compile(r"^[a-z0-9][a-z0-9-]*$"),
+        "a scenario id is lower-case letters, digits and hyphens, e.g. b2c-purchase",
+    ),
+    "rubric id": (
+        re.compile(r"^[a-z0-9-]+$"),
+        "a rubric item id is lower-case letters, digits and hyphens, e.g. order-right",
+    ),
+    "parameter name": (
+        re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$"),
+        "a parameter name is letters, digits and underscores, not starting with a digit, "
+        "so that a task can write {{ name }}, e.g. product or ship_to",
+    ),
+    "answer id": (
+        re.compile(r"^[a-z0-9_]+$"),
+        "an answer id is lower-case letters, digits and underscores, e.g. order_no",
+    ),
+    "check name": (
+        re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9_]+)+$"),
+        "a check name is <domain or scenario id>.<name>, e.g. orders.order_with_line or my-scenario.total_right",
+    ),
+    "offset": (
+        re.compile(r"^\+\d+[smhd]$"),
+        "an offset from the start of the attempt is + and a number of s, m, h or d, e.g. +30s or +5m",
+    ),
 }
 
-PARAM = {
-    "type": "object",
-    "minProperties": 1,
-    "maxProperties": 1,
-    "properties": {
-        "pick": {"enum": ["product", "variant"]},
-        "int": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
-        "choice": {"type": "array", "minItems": 1},
-        "address": {"type": "object"},
-        "person": {"type": "object"},
+I18N = closed(
+    {
+        "zh": {"type": "string", "minLength": 1, "description": "Chinese text (required)"},
+        "en": {"type": "string", "description": "English text (shown when the candidate switches)"},
     },
-    "additionalProperties": False,
-}
-PARAM_WITH_WHERE = {
-    "anyOf": [
-        PARAM,
-        {
-            "type": "object",
-            "required": ["pick"],
-            "properties": {
-                "pick": {"enum": ["product", "variant"]},
-                "where": {
-                    "type": "object",
-                    "properties": {
-                        "category": {"type": "string"},
-                        "in_stock": {"type": "boolean"},
-                        "min_options": {"type": "integer", "minimum": 0},
-                        "max_price_fen": {"type": "integer", "minimum": 1},
-                    },
-                    "additionalProperties": False,
+    ("zh",),
+    "text in Chinese and, optionally, English",
+)
+
+# The key that names a parameter's kind; a parameter has exactly one of them.
+PARAM_KINDS = ("pick", "int", "choice", "address", "person")
+# Options that may stand next to a kind (only next to that kind).
+PARAM_OPTIONS = {"where": "pick", "order": "pick"}
+PICK_ORDERS = ("random", "cheapest", "dearest")
+
+PARAM = closed(
+    {
+        "pick": {"enum": ["product", "variant"], "description": "what to pick from the catalogue"},
+        "where": closed(
+            {
+                "category": {
+                    "enum": [c["name"] for c in CATEGORIES],
+                    "description": "only this category (one of the world's categories)",
+                },
+                "in_stock": {
+                    "type": "boolean",
+                    "description": "only variants with enough stock for any quantity a task asks for",
+                },
+                "min_options": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "only products with at least this many variants",
+                },
+                "max_price_fen": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "only variants costing at most this much (fen)",
                 },
             },
-            "additionalProperties": False,
+            description="filters the pick draws from (all must hold)",
+        ),
+        "order": {
+            "enum": list(PICK_ORDERS),
+            "description": "random (default), or the cheapest / dearest of the filtered, the same for every seed",
         },
-    ]
-}
-
-CHECK = {
-    "type": "object",
-    "required": ["kind", "name"],
-    "properties": {
-        "kind": {"enum": ["state", "event", "answer", "ui", "artifact", "manual"]},
-        "name": {"type": "string", "pattern": r"^[a-z_]+(\.[a-z_]+)+$"},
-        "args": {"type": "object"},
-        "must_not": {"type": "boolean"},
-        "role": {"type": "string"},
+        "int": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "minItems": 2,
+            "maxItems": 2,
+            "description": "[low, high]: a whole number from low to high (both included)",
+        },
+        "choice": {"type": "array", "minItems": 1, "description": "one item of this list"},
+        "address": closed({}, description="a delivery address (write `address: {}`)"),
+        "person": closed({}, description="a person: name and mobile number (write `person: {}`)"),
     },
-    "additionalProperties": False,
-}
+    description="one of the kinds pick, int, choice, address, person (see Parameters)",
+)
+
+CHECK = closed(
+    {
+        "kind": {
+            "enum": ["state", "event", "answer", "ui", "artifact", "manual"],
+            "description": "state: the world's data; event: what happened; answer: the answer sheet; "
+            "ui: the pages, in Chromium",
+        },
+        "name": {"type": "string", "description": "a registered check, e.g. orders.order_with_line"},
+        "args": {
+            "type": "object",
+            "description": "the check's arguments; '{{ param.field }}' fills in a parameter (keeping its type)",
+        },
+        "must_not": {
+            "type": "boolean",
+            "description": "invert: the points are earned when the check finds nothing",
+        },
+        "role": {"type": "string", "description": "reserved"},
+    },
+    ("kind", "name"),
+    "which check grades the item",
+)
 
 SCENARIO_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "type": "object",
-    "required": ["id", "version", "title", "level", "module", "minutes", "world", "tasks", "rubric"],
-    "properties": {
-        "id": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"},
-        "version": {"type": "integer", "minimum": 1},
-        "title": I18N,
-        "level": {"enum": ["电子商务员", "助理电子商务师", "电子商务师", "高级电子商务师"]},
-        "module": {"type": "string"},
-        "minutes": {"type": "integer", "minimum": 1, "maximum": 600},
-        "clock_scale": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
-        "params": {"type": "object", "additionalProperties": PARAM_WITH_WHERE},
-        "world": {
-            "type": "object",
-            "required": ["base"],
-            "properties": {
-                "base": {"enum": ["default"]},
-                "accounts": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["role"],
-                        "properties": {
-                            "role": {"enum": ["buyer", "seller"]},
-                            "bank_balance_fen": {"type": "integer", "minimum": 0},
-                        },
-                        "additionalProperties": False,
-                    },
-                },
-                "events": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["do"],
-                        "properties": {
-                            "at": {"type": "string", "pattern": r"^\+\d+[smhd]$"},
-                            "on": {"type": "string"},
-                            "do": {"type": "string"},
-                            "args": {"type": "object"},
-                        },
-                        "oneOf": [{"required": ["at"]}, {"required": ["on"]}],
-                        "additionalProperties": False,
-                    },
-                },
+    **closed(
+        {
+            "id": {"type": "string", "description": "equals the folder name"},
+            "version": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "bump when the scenario changes; world templates are kept per version",
             },
-            "additionalProperties": False,
-        },
-        "tasks": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
+            "title": I18N,
+            "level": {
+                "enum": ["电子商务员", "助理电子商务师", "电子商务师", "高级电子商务师"],
+                "description": "the qualification level",
+            },
+            "module": {"type": "string", "description": "the exam module, e.g. b2c"},
+            "minutes": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 600,
+                "description": "time allowed; the server keeps the countdown",
+            },
+            "clock_scale": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": 3600,
+                "description": "world seconds per real second (default 1)",
+            },
+            "params": {
                 "type": "object",
-                "required": ["id", "text"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "text": I18N,
-                    "answers": {
+                "additionalProperties": PARAM,
+                "description": "name: kind; drawn from the attempt's seed in this order",
+            },
+            "world": closed(
+                {
+                    "base": {"enum": ["default"], "description": "the seed_data generator"},
+                    "accounts": {
                         "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["id", "label", "type"],
-                            "properties": {
-                                "id": {"type": "string", "pattern": r"^[a-z0-9_]+$"},
-                                "label": I18N,
-                                "type": {"enum": ["text", "id", "money", "date", "set"]},
+                        "description": "the candidate's identities, one per role",
+                        "items": closed(
+                            {
+                                "role": {"enum": ["buyer", "seller"], "description": "buyer or seller"},
+                                "bank_balance_fen": {
+                                    "type": "integer",
+                                    "minimum": 0,
+                                    "description": "starting bank balance (fen)",
+                                },
                             },
-                            "additionalProperties": False,
-                        },
+                            ("role",),
+                        ),
+                    },
+                    "events": {
+                        "type": "array",
+                        "description": "NPC rules: `at` an offset or `on` an event, `do` an action",
+                        "items": closed(
+                            {
+                                "at": {"type": "string", "description": "when: +30s, +5m, +2h, +1d"},
+                                "on": {"type": "string", "description": "after each event of this name"},
+                                "do": {"type": "string", "description": "an NPC action"},
+                                "args": {"type": "object", "description": "the action's arguments"},
+                            },
+                            ("do",),
+                        ),
                     },
                 },
-                "additionalProperties": False,
+                ("base",),
+                "the starting world",
+            ),
+            "tasks": {
+                "type": "array",
+                "minItems": 1,
+                "description": "what the candidate is asked to do, in order",
+                "items": closed(
+                    {
+                        "id": {"type": "string", "description": "a name for the task"},
+                        "text": {
+                            **I18N,
+                            "description": "Jinja template over the params, e.g. {{ product.name }}",
+                        },
+                        "answers": {
+                            "type": "array",
+                            "description": "answer-sheet fields this task adds",
+                            "items": closed(
+                                {
+                                    "id": {"type": "string", "description": "e.g. order_no"},
+                                    "label": I18N,
+                                    "type": {
+                                        "enum": ["text", "id", "money", "date", "set"],
+                                        "description": "how the answer is normalised before comparing",
+                                    },
+                                },
+                                ("id", "label", "type"),
+                            ),
+                        },
+                    },
+                    ("id", "text"),
+                ),
+            },
+            "rubric": {
+                "type": "array",
+                "minItems": 1,
+                "description": "scored items, graded in order",
+                "items": closed(
+                    {
+                        "id": {"type": "string", "description": "e.g. order-right"},
+                        "points": {"type": "number", "exclusiveMinimum": 0, "description": "maximum points"},
+                        "text": I18N,
+                        "requires": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "earlier item ids; this item scores 0 unless they earned points",
+                        },
+                        "check": CHECK,
+                    },
+                    ("id", "points", "check"),
+                ),
             },
         },
-        "rubric": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["id", "points", "check"],
-                "properties": {
-                    "id": {"type": "string", "pattern": r"^[a-z0-9-]+$"},
-                    "points": {"type": "number", "exclusiveMinimum": 0},
-                    "text": I18N,
-                    "requires": {"type": "array", "items": {"type": "string"}},
-                    "check": CHECK,
-                },
-                "additionalProperties": False,
-            },
-        },
-    },
-    "additionalProperties": False,
+        ("id", "version", "title", "level", "module", "minutes", "world", "tasks", "rubric"),
+        "a scenario",
+    ),
 }
