@@ -263,6 +263,23 @@ def test_validate_prints_a_readable_error(scenarios_dir: Path) -> None:
     assert "rubric/0/check/name: 'orders' is not a valid check name: a check name is" in result.output
 
 
+def test_validate_warns_when_a_check_needs_a_fact_no_earlier_item_sets(scenarios_dir: Path) -> None:
+    edited(
+        scenarios_dir,
+        "needs-facts",
+        lambda d: d["rubric"].append(
+            {"id": "paid", "points": 10, "check": {"kind": "event", "name": "payment.succeeded_for_order"}}
+        ),
+    )
+    result = invoke("scenarios", "validate", "needs-facts")
+    assert result.exit_code == 0, result.output  # a warning, not an error
+    assert (
+        "warning" in result.output
+        and "rubric/2 (paid): payment.succeeded_for_order needs the fact" in result.output
+    )
+    assert "which no earlier item sets (set by: " in result.output
+
+
 # --- checks list, preview, docs --------------------------------------------------------------------
 
 
