@@ -21,7 +21,7 @@ from sandbox.__main__ import cli
 from sandbox.control import people
 from sandbox.control.models import Attempt, GradeRun, StaffRole
 from sandbox.scenarios.loader import ScenarioCatalog, folder_digest
-from sandbox.scenarios.versions import VersionRefused, grading_problems, version_folder
+from sandbox.scenarios.versions import VersionRefused, attempt_scenario, grading_problems, version_folder
 from tests.conftest import make_app, shop_member
 
 ID = "b2c-purchase"
@@ -341,6 +341,16 @@ def test_a_version_that_cannot_grade_the_attempt_is_refused(
     assert run.rubric_source == "attempt" and run.score == 30
 
 
+def test_pages_can_show_the_attempts_own_version(rt, folder: Path, taken: Attempt) -> None:
+    before = rt.scenarios.get(ID)
+    assert attempt_scenario(rt, taken) is before  # unchanged: the catalogue's own object
+    _incompatible(folder)  # v3's texts and rubric would not even render for this attempt
+    shown = attempt_scenario(rt, taken)
+    assert (shown.version, shown.digest) == (2, taken.scenario_digest)
+    assert attempt_scenario(rt, taken) is shown  # loaded once
+    assert shown.task_texts(taken.params) and shown.answer_fields() == before.answer_fields()
+
+
 def test_attempt_from_before_versions_were_kept_is_graded_with_the_current_one(rt, taken: Attempt) -> None:
     db = rt.control.session()
     db.get(Attempt, taken.id).scenario_digest = None
@@ -417,7 +427,8 @@ def test_grading_problems_reports_task_texts_and_nested_params(folder: Path) -> 
     data = _yaml(folder)
     data["params"]["gift"] = {"int": [1, 3]}
     data["tasks"][0]["text"]["zh"] += "（赠品 {{ gift }} 件）"
-    data["rubric"][0]["check"]["args"] = {"phone": "{{ address.mobile }}"}
+    registered = next(i for i in data["rubric"] if i["id"] == "registered")
+    registered["check"]["args"] = {"phone": "{{ address.mobile }}"}
     _write_yaml(folder, data)
     scenario = ScenarioCatalog(folder.parent).get(ID)
 

@@ -10,6 +10,7 @@ does not have; then the regrade is refused with the reasons.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -36,6 +37,8 @@ ARCHIVE_DIR = "scenario-versions"
 EXPR_PATH = re.compile(r"\{\{-?\s*([A-Za-z_][\w.]*)")
 
 ATTEMPT, CURRENT = "attempt", "current"  # GradeRun.rubric_source
+
+log = logging.getLogger(__name__)
 
 
 class VersionRefused(Conflict):
@@ -112,6 +115,30 @@ def attempt_version(rt: Any, attempt: Any) -> Scenario | None:
     if not attempt.scenario_digest:
         return None
     return load_version(rt, attempt.scenario_id, attempt.scenario_version, attempt.scenario_digest)
+
+
+_SHOWN: dict[str, Scenario] = {}  # kept versions loaded for pages, by folder (their content never changes)
+
+
+def attempt_scenario(rt: Any, attempt: Any) -> Scenario:
+    """The scenario an attempt's pages should show (task texts, answer sheet, NPC rules): the version
+    it was taken under, even after the folder changed. Cheap on every request: the catalogue's
+    scenario while the digests agree, else the kept copy, loaded once per process. An attempt from
+    before versions were kept, or whose kept copy is missing, gets the current version.
+    """
+    current = rt.scenarios.get(attempt.scenario_id)
+    if not attempt.scenario_digest or attempt.scenario_digest == current.digest:
+        return current
+    key = str(version_folder(rt, attempt.scenario_id, attempt.scenario_version, attempt.scenario_digest))
+    if key not in _SHOWN:
+        try:
+            _SHOWN[key] = load_version(
+                rt, attempt.scenario_id, attempt.scenario_version, attempt.scenario_digest
+            )
+        except (VersionRefused, ScenarioError):
+            log.warning("attempt %s: its scenario version is not kept; showing the current one", attempt.id)
+            return current
+    return _SHOWN[key]
 
 
 def _strings(value: Any, where: str) -> list[tuple[str, str]]:
