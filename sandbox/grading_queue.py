@@ -1,61 +1,168 @@
-"""In-process grading: one worker thread owns one Chromium and grades queued attempts in order.
+"""Grading jobs kept in the control database, graded by one worker thread that owns one Chromium.
 
+`enqueue` writes a GradeJob row (queued) and wakes the worker. The worker takes the oldest queued
+job with a conditional UPDATE (`... WHERE status = 'queued'`, so a job is taken once even when
+several processes share the table), brings the attempt's action log up to date with its world
+(`sandbox.control.reconcile`), grades it, and records the job as done (or failed) with its run.
 Playwright's sync API belongs to the thread that started it, so every grading job, including a
-practice self-check that waits for its result, runs on this worker.
+practice self-check that waits for its result, runs on this one worker.
+
+A server killed with jobs queued or running loses none of them: `start_background` recovers what a
+dead process left behind before the worker starts (see `recover`).
+
+Supported set-up for now: ONE serving process per data folder, and it grades. Recovery takes every
+run and job marked running as abandoned by a dead process, so a second grading process started on
+the same data folder would take a live process's job for dead and grade it twice (several processes
+sharing the table come later, with a lease per running job). A process with GRADING_WORKER off
+(SANDBOX_GRADING_WORKER=0) only writes jobs; it neither grades nor recovers.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, func, select, update
+
+from sandbox.control.models import Attempt, AttemptStatus, GradeJob, GradeJobStatus, GradeRun
 
 log = logging.getLogger(__name__)
 
+# How often an idle worker looks for jobs written by another process (its own wake it at once).
+POLL_SECONDS = 2.0
+INTERRUPTED = "interrupted"  # GradeRun status of a run its grading process did not live to finish
+INTERRUPTED_ERROR = "interrupted: the grading process stopped before this run finished; graded again"
+GRADED_MODES = ("exam", "practice")
 
-@dataclass
+
+@dataclass(eq=False)
 class Job:
-    """A request to grade an attempt, with a way to wait for it."""
+    """A queued grading job (its GradeJob row's id), with a way to wait for it in this process."""
 
+    id: int
     attempt_id: int
     triggered_by: str
+    use_current: bool = False
     done: threading.Event = field(default_factory=threading.Event)
     run_id: int | None = None
     error: BaseException | None = None
 
 
 class GradingQueue:
-    """A FIFO of grading jobs served by one worker thread."""
+    """Grading jobs in the control database, served by one worker thread of this process."""
 
     def __init__(self, rt: Any) -> None:
         self.rt = rt
-        self.jobs: queue.Queue[Job | None] = queue.Queue()
+        self.browser = None
+        self.poll_every = POLL_SECONDS
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self.browser = None
+        self._wake = threading.Event()
+        self._idle = threading.Condition()  # notified whenever the worker finishes or finds nothing
+        self._busy = False  # the worker is claiming or grading a job (guarded by _idle)
+        self._waiting: weakref.WeakValueDictionary[int, Job] = weakref.WeakValueDictionary()
+
+    @property
+    def grades_here(self) -> bool:
+        """Whether this process grades (config GRADING_WORKER; on unless turned off)."""
+        return bool(self.rt.config.get("GRADING_WORKER", True))
+
+    # -- queueing and waiting ------------------------------------------------------------------
 
     def enqueue(self, attempt_id: int, triggered_by: str, use_current: bool = False) -> Job:
-        """Queue an attempt for grading (with the current scenario version if `use_current`)."""
-        job = Job(attempt_id, triggered_by)
-        self.jobs.put(job)
-        self._ensure_worker()
+        """Queue an attempt for grading (with the current scenario version if `use_current`).
+
+        The job is committed to the control database before this returns.
+        """
+        row = GradeJob(
+            attempt_id=attempt_id,
+            triggered_by=triggered_by[:60],
+            status=GradeJobStatus.QUEUED,
+            use_current=use_current,
+            created_at=datetime.now(),
+        )
+        db = self.rt.control.session()
+        try:
+            db.add(row)
+            db.flush()
+            job = Job(row.id, attempt_id, triggered_by, use_current)
+            self._waiting[job.id] = job  # before the worker can see the job
+            db.commit()
+        except BaseException:
+            if row.id is not None:
+                self._waiting.pop(row.id, None)
+            raise
+        finally:
+            db.close()
+        if self.grades_here:
+            self._ensure_worker()
+            self._wake.set()
         return job
 
     def grade_and_wait(self, attempt_id: int, triggered_by: str, timeout: float = 120) -> Job:
-        """Queue an attempt and wait until it is graded."""
+        """Queue an attempt and wait until it is graded (or `timeout` seconds pass)."""
         job = self.enqueue(attempt_id, triggered_by)
-        job.done.wait(timeout)
+        self.wait(job, timeout)
         return job
 
-    def join(self) -> None:
-        """Wait until every queued job is done."""
-        self.jobs.join()
+    def wait(self, job: Job, timeout: float = 120) -> bool:
+        """Wait for a job of this process; True once it is finished (here or by another process)."""
+        deadline = time.monotonic() + timeout
+        while not job.done.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            if not job.done.wait(min(left, 1.0)):
+                self._refresh(job)
+        return True
+
+    def _refresh(self, job: Job) -> None:
+        """Take a job's result from its row (it may have been graded by another process)."""
+        db = self.rt.control.session()
+        try:
+            row = db.get(GradeJob, job.id)
+        finally:
+            db.close()
+        if row is not None and row.status in (GradeJobStatus.DONE, GradeJobStatus.FAILED):
+            job.run_id = row.run_id
+            if row.status == GradeJobStatus.FAILED and job.error is None:
+                job.error = RuntimeError(row.error or "grading failed")
+            job.done.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until no job is queued and the worker is idle; True if so (at once if we do not grade)."""
+        if not self.grades_here:
+            return True
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._idle:
+            while True:
+                # Checked under the lock the worker takes to become busy: a job it claims meanwhile
+                # is either still queued here or the worker is busy.
+                if not self._busy and not self._queued():
+                    return True
+                if deadline is not None and time.monotonic() >= deadline:
+                    return False
+                self._ensure_worker()
+                self._wake.set()
+                self._idle.wait(0.5)
+
+    def _queued(self) -> bool:
+        db = self.rt.control.session()
+        try:
+            return (
+                db.scalar(select(GradeJob.id).where(GradeJob.status == GradeJobStatus.QUEUED).limit(1))
+                is not None
+            )
+        finally:
+            db.close()
+
+    # -- the worker ----------------------------------------------------------------------------
 
     def _ensure_worker(self) -> None:
         with self._lock:
@@ -77,47 +184,217 @@ class GradingQueue:
             self.browser = GradingBrowser(self.rt.app, self.rt.config.get("CHROMIUM", ""))
         return self.browser
 
-    def _work(self) -> None:
-        from graders.runner import grade_attempt
+    def _claim(self) -> GradeJob | None:
+        """Take the oldest queued job: it becomes running, and no other worker can take it."""
+        db = self.rt.control.session()
+        try:
+            while True:
+                job_id = db.scalar(
+                    select(GradeJob.id)
+                    .where(GradeJob.status == GradeJobStatus.QUEUED)
+                    .order_by(GradeJob.id)
+                    .limit(1)
+                )
+                if job_id is None:
+                    return None
+                taken = db.execute(
+                    update(GradeJob)
+                    .where(GradeJob.id == job_id, GradeJob.status == GradeJobStatus.QUEUED)
+                    .values(status=GradeJobStatus.RUNNING, started_at=datetime.now())
+                ).rowcount
+                db.commit()
+                if taken:
+                    return db.get(GradeJob, job_id)
+        finally:
+            db.close()
 
-        while True:
-            job = self.jobs.get()
-            if job is None:
-                self.jobs.task_done()
-                break
+    def _work(self) -> None:
+        try:
+            while True:
+                with self._idle:
+                    self._busy = True
+                try:
+                    job = self._claim()
+                except Exception:  # noqa: BLE001 - the control DB was busy or gone: look again later
+                    log.warning("looking for grading jobs failed", exc_info=True)
+                    job = None
+                if job is not None:
+                    try:
+                        self._grade(job)
+                    finally:
+                        with self._idle:
+                            self._busy = False
+                            self._idle.notify_all()
+                    continue
+                with self._idle:
+                    self._busy = False
+                    self._idle.notify_all()
+                if self._stop.is_set():
+                    break
+                self._wake.wait(self.poll_every)
+                self._wake.clear()
+        finally:
+            if self.browser is not None:
+                try:
+                    self.browser.close()
+                except Exception:  # noqa: BLE001
+                    log.warning("closing the grading browser failed", exc_info=True)
+                self.browser = None
+
+    def _grade(self, job: GradeJob) -> None:
+        """Grade one claimed job and record how it ended."""
+        from graders.runner import grade_attempt
+        from sandbox.control.reconcile import reconcile_attempt
+
+        run_id, error = None, None
+        try:
             try:
-                run = grade_attempt(self.rt, job.attempt_id, job.triggered_by, self._live_browser)
-                if run.status == "incomplete" and self.browser is not None and not self.browser.is_alive():
-                    # Chromium died during the run: grade once more with a fresh one.
-                    run = grade_attempt(
-                        self.rt, job.attempt_id, f"{job.triggered_by}:retry", self._live_browser
-                    )
-                job.run_id = run.id
-            except BaseException as exc:  # noqa: BLE001 - the worker must survive a failed job
-                log.exception("grading attempt %s failed", job.attempt_id)
-                job.error = exc
-            finally:
-                job.done.set()
-                self.jobs.task_done()
-        if self.browser is not None:
-            self.browser.close()
-            self.browser = None
+                reconcile_attempt(self.rt, job.attempt_id)  # the timeline the examiner sees is complete
+            except Exception:  # noqa: BLE001 - grading does not depend on the action log
+                log.warning("reconciling the action log of attempt %s failed", job.attempt_id, exc_info=True)
+            run = grade_attempt(
+                self.rt, job.attempt_id, job.triggered_by, self._live_browser, use_current=job.use_current
+            )
+            if run.status == "incomplete" and self.browser is not None and not self.browser.is_alive():
+                # Chromium died during the run: grade once more with a fresh one.
+                run = grade_attempt(
+                    self.rt,
+                    job.attempt_id,
+                    f"{job.triggered_by}:retry",
+                    self._live_browser,
+                    use_current=job.use_current,
+                )
+            run_id = run.id
+        except BaseException as exc:  # noqa: BLE001 - the worker must survive a failed job
+            log.exception("grading attempt %s failed", job.attempt_id)
+            error = exc
+            run_id = self._run_since(job)
+        try:
+            self._record(job, run_id, error)
+        except Exception:  # noqa: BLE001
+            log.exception("recording the end of grading job %s failed", job.id)
+        waiter = self._waiting.pop(job.id, None)
+        if waiter is not None:
+            waiter.run_id, waiter.error = run_id, error
+            waiter.done.set()
+
+    def _run_since(self, job: GradeJob) -> int | None:
+        """The run a failed job made, if it got that far."""
+        db = self.rt.control.session()
+        try:
+            return db.scalar(
+                select(func.max(GradeRun.id)).where(
+                    GradeRun.attempt_id == job.attempt_id, GradeRun.started_at >= job.started_at
+                )
+            )
+        finally:
+            db.close()
+
+    def _record(self, job: GradeJob, run_id: int | None, error: BaseException | None) -> None:
+        db = self.rt.control.session()
+        try:
+            db.execute(
+                update(GradeJob)
+                .where(GradeJob.id == job.id)
+                .values(
+                    status=GradeJobStatus.FAILED if error is not None else GradeJobStatus.DONE,
+                    finished_at=datetime.now(),
+                    run_id=run_id,
+                    error=f"{error.__class__.__name__}: {error}" if error is not None else None,
+                )
+            )
+            db.commit()
+        finally:
+            db.close()
 
     def stop(self) -> None:
-        """Finish queued jobs, then close the browser and end the worker."""
+        """Finish the queued jobs, then close the browser and end the worker (and the sweeper)."""
         self._stop.set()
+        self._wake.set()
         if self._worker is not None and self._worker.is_alive():
-            self.jobs.put(None)
             self._worker.join(timeout=60)
 
+    # -- a serving process ---------------------------------------------------------------------
+
     def start_background(self) -> None:
-        """What a serving process runs beside requests: the deadline sweeper."""
+        """What a serving process runs beside requests: recovery and the worker (if it grades), and
+        the deadline sweeper."""
+        if self.grades_here and self.recover():
+            self._ensure_worker()
         self.start_deadline_sweeper()
+
+    def recover(self) -> int:
+        """Put back what a dead process left unfinished; returns how many jobs are now queued.
+
+        - runs left `running` are marked `interrupted` (with an error message), and their attempts
+          queued again;
+        - jobs left `running` are queued again (they keep their place);
+        - submitted attempts (exam or practice) with no `done` run since they were submitted and no
+          queued or running job get a job (the process died between the submission and its job).
+
+        Call it only when no other process is grading with this control database (see the module
+        docstring): a run or job marked running is taken for abandoned.
+        """
+        db = self.rt.control.session()
+        now = datetime.now()
+        try:
+            interrupted = list(db.scalars(select(GradeRun).where(GradeRun.status == "running")))
+            for run in interrupted:
+                run.status, run.error, run.finished_at = INTERRUPTED, INTERRUPTED_ERROR, now
+            db.execute(
+                update(GradeJob)
+                .where(GradeJob.status == GradeJobStatus.RUNNING)
+                .values(status=GradeJobStatus.QUEUED, started_at=None)
+            )
+            pending = set(
+                db.scalars(select(GradeJob.attempt_id).where(GradeJob.status == GradeJobStatus.QUEUED))
+            )
+
+            def requeue(attempt_id: int, triggered_by: str, use_current: bool = False) -> None:
+                if attempt_id not in pending:
+                    pending.add(attempt_id)
+                    db.add(
+                        GradeJob(
+                            attempt_id=attempt_id,
+                            triggered_by=triggered_by[:60],
+                            status=GradeJobStatus.QUEUED,
+                            use_current=use_current,
+                            created_at=now,
+                        )
+                    )
+
+            for run in interrupted:
+                requeue(run.attempt_id, f"recover:{run.triggered_by}", run.rubric_source == "current")
+            graded_since_submit = exists().where(
+                and_(
+                    GradeRun.attempt_id == Attempt.id,
+                    GradeRun.status == "done",
+                    GradeRun.started_at >= Attempt.submitted_at,
+                )
+            )
+            for attempt_id in db.scalars(
+                select(Attempt.id)
+                .where(
+                    Attempt.status == AttemptStatus.SUBMITTED,
+                    Attempt.mode.in_(GRADED_MODES),
+                    ~graded_since_submit,
+                )
+                .order_by(Attempt.submitted_real, Attempt.id)
+            ):
+                requeue(attempt_id, "recover:submitted")
+            db.commit()
+            queued = db.scalar(
+                select(func.count(GradeJob.id)).where(GradeJob.status == GradeJobStatus.QUEUED)
+            )
+        finally:
+            db.close()
+        if interrupted or queued:
+            log.warning("grading recovery: %d run(s) interrupted, %d job(s) queued", len(interrupted), queued)
+        return int(queued or 0)
 
     def start_deadline_sweeper(self, every: float = 10.0) -> None:
         """Auto-submit attempts whose time ran out even if nobody touches them again."""
         from sandbox.control.attempts import enforce_deadline
-        from sandbox.control.models import Attempt, AttemptStatus
 
         def sweep() -> None:
             while not self._stop.wait(every):
@@ -130,6 +407,8 @@ class GradingQueue:
                         )
                     ):
                         enforce_deadline(self.rt, db, attempt, now)
+                except Exception:  # noqa: BLE001 - try again at the next sweep
+                    log.warning("deadline sweep failed", exc_info=True)
                 finally:
                     db.close()
 
