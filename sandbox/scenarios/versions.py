@@ -64,15 +64,16 @@ def _copy(source: Path, dest: Path) -> None:
 
 
 def archive(rt: Any, scenario: Scenario) -> Scenario:
-    """Keep a copy of the scenario's folder (if not kept yet) and return the scenario as kept.
+    """Keep a copy of the scenario's folder (if not kept yet); return the scenario whose copy is kept.
 
     The copy is named by the digest of what was copied, so it is the content it claims to be even if
-    the folder changes meanwhile; in that case the catalogue's newer version is archived instead.
+    the folder changes meanwhile; in that case the catalogue's newer version is archived (and
+    returned) instead. Once a version is kept this costs one stat (attempts start often).
     """
     for _ in range(3):
         target = version_folder(rt, scenario.id, scenario.version, scenario.digest)
         if (target / "scenario.yaml").exists():
-            return load_version(rt, scenario.id, scenario.version, scenario.digest)
+            return scenario  # same digest, same content
         work = target.parent.parent / f".tmp-{uuid.uuid4().hex}"
         try:
             _copy(scenario.folder, work / scenario.id)
@@ -82,7 +83,7 @@ def archive(rt: Any, scenario: Scenario) -> Scenario:
                 except OSError:
                     if not (target / "scenario.yaml").exists():  # not another process keeping it first
                         raise
-                return load_version(rt, scenario.id, scenario.version, scenario.digest)
+                return scenario
         finally:
             if work.exists():
                 shutil.rmtree(work, ignore_errors=True)
@@ -222,8 +223,9 @@ def grading_version(
     if taken is not None and not use_current:
         return taken, ATTEMPT, taken
     current = rt.scenarios.get(attempt.scenario_id)
-    if keep:
+    if keep:  # graded from the kept copy, like the attempt's own version
         current = archive(rt, current)
+        current = load_version(rt, current.id, current.version, current.digest)
     if taken is None or current.digest != taken.digest:
         problems = grading_problems(current, attempt, taken)
         if problems:
