@@ -38,7 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale)
 
-    from sandbox import filters, headers, login_guard, npc_actions, sessions  # noqa: F401  (NPC actions)
+    from sandbox import filters, headers, login_guard, npc_actions, parsing, sessions  # noqa: F401
     from sandbox.bank.views import bp as bank_bp
     from sandbox.exam.views import bp as exam_bp
     from sandbox.examiner.views import bp as examiner_bp
@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from sandbox.worlds import binding
 
     filters.init_app(app)
+    parsing.init_app(app)  # before the blueprints: their <int:…> parameters use its converter
     headers.init_app(app)
     sessions.init_app(app)  # first: a stale login is dropped before anything reads the session
     login_guard.init_app(app)

@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
 
 def account_key(value: str | None) -> str:
     """The account a login names, as the limiter counts it (spacing and width do not matter)."""
-    return unicodedata.normalize("NFKC", value or "").strip().lower()[:80]
+    return unicodedata.normalize("NFKC", value or "").strip().lower()[:80] or "(blank)"
 
 
 def _failed(response: Response) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from sandbox.errors import N_, DomainError, NotFound
+from sandbox.parsing import parse_yuan
 from sandbox.secrets_hashing import check_secret, hash_world_secret
 from sandbox.storefront.models import Address, CartItem, Category, Customer, Product, Sku
 from sandbox.worlds.world import World
@@ -35,17 +36,12 @@ def featured_products(w: World, limit: int = 8) -> list[Product]:
     return list(w.db.scalars(q.options(selectinload(Product.skus))))
 
 
+MAX_PRICE_FILTER_FEN = 1_000_000_000  # ten million yuan
+
+
 def parse_price_yuan(raw: str | None) -> int | None:
-    """Turn a price filter typed in yuan into fen; blank means no bound."""
-    if raw is None or not raw.strip():
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise DomainError(N_("价格必须是数字")) from None
-    if value < 0 or value > 10_000_000:
-        raise DomainError(N_("价格超出范围"))
-    return round(value * 100)
+    """Turn a price filter typed in yuan into fen; blank means no bound (NaN, inf: refused)."""
+    return parse_yuan(raw, high_fen=MAX_PRICE_FILTER_FEN)
 
 
 @dataclass

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, g, redirect, render_template, request, ur
 from flask_babel import gettext
 
 from sandbox.errors import DomainError
+from sandbox.parsing import query_int
 from sandbox.safety import safe_next
 from sandbox.storefront import images
 from sandbox.storefront import services as shop
@@ -19,6 +20,7 @@ from sandbox.worlds.binding import (
 )
 from seed_data.lists import REGIONS
 
+MAX_PAGE = 10_000
 bp = Blueprint("storefront", __name__, url_prefix="/shop")
 
 
@@ -54,11 +56,13 @@ def search():
         max_fen = shop.parse_price_yuan(args.get("max"))
     except DomainError as exc:
         error, min_fen, max_fen = refused(exc), None, None
-    category_id = args.get("category", type=int)
+    try:
+        category_id = query_int("category")
+        page = query_int("page", 1, low=1, high=MAX_PAGE)
+    except DomainError as exc:
+        error, category_id, page = refused(exc), None, 1
     sort = args.get("sort") if args.get("sort") in shop.SORTS else "default"
-    result = shop.search(
-        w, args.get("q", "").strip()[:50], category_id, min_fen, max_fen, sort, args.get("page", 1, type=int)
-    )
+    result = shop.search(w, args.get("q", "").strip()[:50], category_id, min_fen, max_fen, sort, page)
     status = 400 if error else 200
     return render_template(
         "storefront/search.html", result=result, error=error, sort=sort, category_id=category_id
