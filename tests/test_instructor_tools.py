@@ -292,7 +292,10 @@ def test_checks_list(scenarios_dir: Path) -> None:
     assert row.startswith("state") and "sku, qty" in row and "The candidate has a live order" in row
     # aligned: every name starts in the same column
     column = lines[0].index("name")
-    assert all(line[column - 2 : column] == "  " and line[column] != " " for line in lines)
+    rows = [line for line in lines if not line.startswith(" ")]  # not the args' continuation lines
+    assert all(line[column - 2 : column] == "  " and line[column] != " " for line in rows)
+    args = lines[0].index("args")
+    assert all(line[args - 2 : args] == "  " and line[args] != " " for line in lines)
     assert "my-scenario" not in result.output
 
 

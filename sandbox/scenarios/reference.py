@@ -80,13 +80,30 @@ def table(rows: list[tuple[str, ...]], gap: str = "  ") -> list[str]:
     return [gap.join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]]).rstrip() for r in rows]
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """Comma-separated text in lines of at most `width` (a longer single item keeps its own line)."""
+    lines: list[str] = []
+    for item in text.split(", "):
+        if lines and len(lines[-1]) + 2 + len(item) <= width:
+            lines[-1] += ", " + item
+        else:
+            if lines:
+                lines[-1] += ","
+            lines.append(item)
+    return lines or [""]
+
+
+ARGS_WIDTH = 48
+
+
 def check_list_lines(checks: dict[tuple[str, str], Callable[..., Any]]) -> list[str]:
-    """`checks list`: kind, name, args and the docstring's first line, aligned."""
+    """`checks list`: kind, name, args (wrapped) and the docstring's first line, aligned."""
     rows = [("kind", "name", "args", "what it checks")]
-    rows += [
-        (k, n, check_args(checks[(k, n)]) or "-", first_line(checks[(k, n)].__doc__))
-        for k, n in sorted_checks(checks)
-    ]
+    for kind, name in sorted_checks(checks):
+        fn = checks[(kind, name)]
+        args = _wrap(check_args(fn) or "-", ARGS_WIDTH)
+        rows.append((kind, name, args[0], first_line(fn.__doc__)))
+        rows += [("", "", more, "") for more in args[1:]]
     return table(rows)
 
 
