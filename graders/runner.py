@@ -30,8 +30,11 @@ def evidence_file(run: GradeRun, name: str) -> Path | None:
     if not run.result_path:
         return None
     folder = (Path(run.result_path).parent / "evidence").resolve()
-    path = (folder / name).resolve()
-    return path if path.parent == folder and path.is_file() else None
+    try:
+        path = (folder / name).resolve()
+        return path if path.parent == folder and path.is_file() else None
+    except (OSError, ValueError):  # a NUL byte or a name too long is no file of ours
+        return None
 
 
 def _rubric_note(rubric_source: str, used: Any, taken: Any) -> str:

@@ -419,8 +419,9 @@ def test_catalog_reloads_only_what_changed(tmp_path: Path) -> None:
     (tmp_path / ID / "scenario.yaml").unlink()
     with pytest.raises(KeyError):
         catalog.get(ID)
-    with pytest.raises(KeyError):
-        catalog.get("../" + ID)
+    for bad in ("../" + ID, "x" * 300, "a\0b", ".", ""):
+        with pytest.raises(KeyError):
+            catalog.get(bad)
 
 
 def test_grading_problems_reports_task_texts_and_nested_params(folder: Path) -> None:

@@ -15,6 +15,7 @@ from graders.runner import evidence_file
 from sandbox.control.access import staff_required
 from sandbox.control.models import ActionLog, Attempt, Exam, GradeRun, StaffRole
 from sandbox.errors import DomainError
+from sandbox.parsing import query_int
 from sandbox.runtime import runtime
 from sandbox.scenarios.versions import grading_version
 from sandbox.worlds.binding import control_db, done, refused
@@ -33,7 +34,7 @@ def attempts():
         .options(selectinload(Attempt.candidate), selectinload(Attempt.staff))
         .order_by(Attempt.id.desc())
     )
-    exam_id = request.args.get("exam", type=int)
+    exam_id = query_int("exam")
     if exam_id:
         q = q.where(Attempt.exam_id == exam_id)
     rows = list(db.scalars(q))

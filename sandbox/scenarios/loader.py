@@ -438,12 +438,12 @@ class ScenarioCatalog:
 
     def get(self, scenario_id: str) -> Scenario:
         """The scenario with this id as its folder is now (validated on first use and after a change)."""
-        if not scenario_id or scenario_id.startswith(".") or "/" in scenario_id or "\\" in scenario_id:
+        if not scenario_id or scenario_id.startswith(".") or any(c in scenario_id for c in "/\\\0"):
             raise KeyError(scenario_id)
         folder = self.root / scenario_id
         try:
             signature = folder_signature(folder)
-        except (FileNotFoundError, NotADirectoryError):
+        except (OSError, ValueError):  # no such folder, or no possible one (a name too long)
             signature = ()
         if not any(rel == "scenario.yaml" for rel, *_ in signature):
             self._cache.pop(scenario_id, None)
