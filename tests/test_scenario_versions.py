@@ -233,22 +233,15 @@ def test_regrade_uses_the_attempts_version_by_default(app, rt, folder: Path, tak
     assert "按考生作答时的版本" in page and "即现行版本" not in page.split('data-role="run-version"')[1][:400]
 
 
-def test_regrade_with_the_current_version_on_request(
-    app, rt, folder: Path, taken: Attempt, monkeypatch
-) -> None:  # noqa: ANN001
+def test_regrade_with_the_current_version_on_request(app, rt, folder: Path, taken: Attempt) -> None:  # noqa: ANN001
     _bump(folder)
     current = rt.scenarios.get(ID)
-    queued: list[dict] = []
-
-    def enqueue(attempt_id: int, triggered_by: str, use_current: bool = False) -> None:
-        queued.append({"attempt_id": attempt_id, "use_current": use_current})
-        grade_attempt(rt, attempt_id, triggered_by, use_current=use_current)
-
-    monkeypatch.setattr(rt.grading, "enqueue", enqueue)
     client = _examiner(app)
     resp = client.post(f"/examiner/attempts/{taken.id}/regrade", data={"version": "current"})
-    assert resp.status_code == 302 and queued == [{"attempt_id": taken.id, "use_current": True}]
+    assert resp.status_code == 302
+    rt.grading.join()
     run = _runs(rt, taken.id)[-1]
+    assert run.triggered_by == "regrade" and run.status == "done"
     assert (run.scenario_version, run.scenario_digest, run.rubric_source) == (3, current.digest, "current")
     items = _by_id(run)
     assert items["registered"].points == 30 and items["address"].points == 5
