@@ -50,7 +50,7 @@ def real_data() -> dict:
 
 def test_real_scenario_validates() -> None:
     s = load_scenario(REAL, known_checks())
-    assert (s.id, s.version, s.minutes, s.clock_scale) == ("b2c-purchase", 2, 20, 1.0)
+    assert (s.id, s.version, s.minutes, s.clock_scale) == ("b2c-purchase", 3, 20, 1.0)
     assert s.max_points == 100.0
     assert [i["id"] for i in s.rubric] == [
         "registered",
@@ -62,7 +62,7 @@ def test_real_scenario_validates() -> None:
         "visible",
     ]
     assert [f["id"] for f in s.answer_fields()] == ["order_no"]
-    assert s.template_key == f"b2c-purchase-v2-default-g{GENERATOR_VERSION}"
+    assert s.template_key == f"b2c-purchase-v3-default-g{GENERATOR_VERSION}"
     assert len(s.digest) == 12
     assert s.title("en") == "B2C online purchase" and s.title("fr") == "B2C网上购物"
 

@@ -537,7 +537,7 @@ def test_start_attempt_seed_params_and_world(rt, exam) -> None:  # noqa: ANN001
     cand = _candidate(rt, "T0001")
     attempt = start_attempt(rt, "T0001")
     assert attempt.seed == attempt_service.attempt_seed(cand.exam_id, cand.id, SCENARIO, scenario.version)
-    assert (attempt.scenario_id, attempt.scenario_version, attempt.mode) == (SCENARIO, 2, "exam")
+    assert (attempt.scenario_id, attempt.scenario_version, attempt.mode) == (SCENARIO, 3, "exam")
     # Params are stored on the attempt and are what the seed draws from the template.
     assert set(attempt.params) == {"product", "quantity", "address"}
     assert 2 <= attempt.params["quantity"] <= 4

@@ -232,7 +232,7 @@ SCENARIO_SCHEMA = {
                                     "id": {"type": "string", "description": "e.g. order_no"},
                                     "label": I18N,
                                     "type": {
-                                        "enum": ["text", "id", "money", "date", "set"],
+                                        "enum": ["text", "id", "phone", "money", "date", "set"],
                                         "description": "how the answer is normalised before comparing",
                                     },
                                 },

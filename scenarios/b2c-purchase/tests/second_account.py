@@ -16,7 +16,7 @@ EXPECTED_SCORE = 100
 def solve(page: Any, ctx: Any) -> None:
     """Register with a wrong phone, log out, register again properly and do everything there."""
     steps.register(page, ctx, username="buyer_typo", phone="13000000000")
-    page.get_by_role("button", name="退出").first.click()
+    page.locator("form[action$='/shop/logout'] button").click()  # the storefront's 退出, not the exam's
     steps.register(page, ctx, username="buyer_02")
     steps.add_address(page, ctx)
     order_no = steps.buy(page, ctx, ctx.params["quantity"])
