@@ -11,8 +11,11 @@ leave the world changed and the log silent. Two measures close the gap:
 2. Reconciliation from the world (this module): the world's `events` table is the record of what
    happened. `reconcile` appends every event of the attempt's world that has no log row yet (kind
    "event", its `world_event_id`, `world_at` from the event, payload with the actor and
-   `"recovered": true`). It runs on the next touch of the attempt's world (request binding) and
-   before grading (the grading worker), so the examiner's timeline and the graded world agree.
+   `"recovered": true`, meaning taken from the world's record rather than logged by the request
+   that made it: after a crash, and for events no request makes, such as the world's set-up and
+   NPC rules run at submission). It runs on the next touch of the attempt's world (request
+   binding) and before grading (the grading worker), so the examiner's timeline and the graded
+   world agree.
 
 Why the world's events and not another record: they are committed in the same transaction as the
 change they describe, so they cannot disagree with it. Writing the events to the control database
@@ -42,7 +45,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from sandbox.control.models import ActionLog, Attempt
@@ -63,32 +66,46 @@ def attempt_lock(attempt_id: int) -> threading.Lock:
         return lock
 
 
-def _current_world_rows(attempt: Attempt) -> list[Any]:
-    """Conditions selecting the event rows logged for the attempt's current world."""
-    conds = [ActionLog.attempt_id == attempt.id, ActionLog.world_event_id.is_not(None)]
-    if attempt.mode == "practice":
+_LOG = ActionLog.__table__
+_EVENTS = Event.__table__
+
+
+def _current_world_rows(practice: bool) -> list[Any]:
+    """Conditions selecting the event rows logged for attempt `:attempt`'s current world."""
+    conds = [_LOG.c.attempt_id == bindparam("attempt"), _LOG.c.world_event_id.is_not(None)]
+    if practice:
         last_reset = (
-            select(func.max(ActionLog.id))
-            .where(ActionLog.attempt_id == attempt.id, ActionLog.event_name == RESET_EVENT)
+            select(func.max(_LOG.c.id))
+            .where(_LOG.c.attempt_id == bindparam("attempt"), _LOG.c.event_name == RESET_EVENT)
             .scalar_subquery()
         )
-        conds.append(ActionLog.id > func.coalesce(last_reset, 0))
+        conds.append(_LOG.c.id > func.coalesce(last_reset, 0))
     return conds
+
+
+# The two summaries run on every request bound to a world: prepared Core statements on the
+# session's connection (no ORM query overhead), one aggregate each.
+_LOGGED_SUMMARY = {
+    practice: select(func.count(_LOG.c.world_event_id), func.max(_LOG.c.world_event_id)).where(
+        *_current_world_rows(practice)
+    )
+    for practice in (False, True)
+}
 
 
 def logged_summary(db: Session, attempt: Attempt) -> tuple[int, int | None]:
     """(count, largest id) of the world events logged for the attempt's current world."""
-    count, largest = db.execute(
-        select(func.count(ActionLog.world_event_id), func.max(ActionLog.world_event_id)).where(
-            *_current_world_rows(attempt)
-        )
-    ).one()
+    stmt = _LOGGED_SUMMARY[attempt.mode == "practice"]
+    count, largest = db.connection().execute(stmt, {"attempt": attempt.id}).one()
     return int(count), largest
+
+
+_WORLD_SUMMARY = select(func.count(_EVENTS.c.id), func.max(_EVENTS.c.id))
 
 
 def world_summary(world_db: Session) -> tuple[int, int | None]:
     """(count, largest id) of a world's events."""
-    count, largest = world_db.execute(select(func.count(Event.id), func.max(Event.id))).one()
+    count, largest = world_db.connection().execute(_WORLD_SUMMARY).one()
     return int(count), largest
 
 
@@ -99,13 +116,13 @@ def needs_reconcile(db: Session, world_db: Session, attempt: Attempt) -> bool:
 
 def logged_ids(db: Session, attempt: Attempt, ids: Iterable[int] | None = None) -> set[int]:
     """World event ids already logged for the attempt's current world (of `ids`, if given)."""
-    q = select(ActionLog.world_event_id).where(*_current_world_rows(attempt))
+    q = select(_LOG.c.world_event_id).where(*_current_world_rows(attempt.mode == "practice"))
     if ids is not None:
         ids = list(ids)
         if not ids:
             return set()
-        q = q.where(ActionLog.world_event_id.in_(ids))
-    return set(db.scalars(q))
+        q = q.where(_LOG.c.world_event_id.in_(ids))
+    return set(db.connection().execute(q, {"attempt": attempt.id}).scalars())
 
 
 def event_row(attempt_id: int, ev: Event, real_at: datetime, recovered: bool = False) -> ActionLog:

@@ -2,11 +2,18 @@
 
 The world is never taken from a URL or a form field. Every request of a candidate, with the domain
 events it caused, is written to the control database's action log before the response is sent.
+
+Nothing is lost on a crash: a request that commits changes to its world first commits its log row
+marked not completed, then commits the world, then logs the events and marks the row completed.
+Events a crash kept out of the log are appended from the world on its next touch (`_bind`) and
+before grading; see `sandbox.control.reconcile`.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from contextlib import nullcontext
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
@@ -17,12 +24,15 @@ from flask import Flask, Response, flash, g, redirect, render_template, request,
 from flask_babel import gettext
 
 from sandbox.control import attempts as attempt_service
+from sandbox.control import reconcile as log_reconcile
 from sandbox.control.models import ActionLog, Attempt, AttemptStatus
 from sandbox.errors import DomainError, Forbidden
 from sandbox.runtime import runtime
 from sandbox.worlds import npc
 from sandbox.worlds.store import open_world
 from sandbox.worlds.world import READ_ONLY_MESSAGE, World
+
+log = logging.getLogger(__name__)
 
 # Blueprints whose every page lives inside the attempt's world.
 WORLD_BLUEPRINTS = {"storefront", "orders", "bank"}
@@ -33,6 +43,8 @@ UNLOGGED_ENDPOINTS = {"static", "exam.status", "storefront.product_image"}
 MAX_REMEMBERED_WORLDS = 8
 SECRET_MARKERS = ("password", "passwd", "pwd", "secret")  # form keys containing these
 SECRET_KEYS = {"pin", "cvv", "otp"}  # or equal to these
+# Outcome of a request's log row until its world commit is confirmed (stays so if the server dies).
+PENDING_OUTCOME = "处理中（未确认应答）"
 
 
 def init_app(app: Flask) -> None:
@@ -119,12 +131,30 @@ def _bind() -> Response | None:
     rules = runtime().scenarios.get(attempt.scenario_id).world.get("events") or []
     w = open_attempt_world(attempt, rules)
     g.world = w
+    if not grader_session():
+        _catch_up_log(w, attempt, locked=not w.read_only and (request.method == "POST" or bool(rules)))
     if not w.read_only and w.meta().closed:
         w.read_only = True  # submitted while this request waited for the world's write lock
     npc.run_due(w, rules)
     if request.method == "POST" and w.read_only:
         raise Forbidden(READ_ONLY_MESSAGE)
     return None
+
+
+def _catch_up_log(w: World, attempt: Attempt, locked: bool) -> None:
+    """Log world events a crash kept out of the action log (two aggregate queries when none are)."""
+    if not log_reconcile.needs_reconcile(control_db(), w.db, attempt):
+        return
+    # Reconciliation waits for the attempt's lock, which a request may hold while committing this
+    # world: end this request's world transaction first, so that commit does not wait for it.
+    w.rollback()
+    try:
+        log_reconcile.reconcile(control_db(), attempt)
+    except Exception:  # noqa: BLE001 - the request goes on; the next touch (or grading) tries again
+        control_db().rollback()
+        log.warning("reconciling the action log of attempt %s failed", attempt.id, exc_info=True)
+    if locked:
+        w.restart_locked()
 
 
 def _redact(form: Any) -> dict[str, Any]:
@@ -147,47 +177,97 @@ def _outcome(response: Response) -> str:
     return "OK" if response.status_code < 400 else f"HTTP {response.status_code}"
 
 
+def _has_changes(w: World) -> bool:
+    """Whether the world's unit of work would write anything when committed."""
+    db = w.db
+    if w.emitted or db.new or db.dirty or db.deleted:
+        return True
+    try:  # flushed rows: SQLite counts them per connection (a world connection lives one unit of work)
+        return db.connection().connection.dbapi_connection.total_changes > 0
+    except AttributeError:
+        return True
+
+
+def _request_row(attempt: Attempt, response: Response, world_now: datetime | None) -> ActionLog:
+    return ActionLog(
+        attempt_id=attempt.id,
+        kind="request",
+        real_at=datetime.now(),
+        world_at=world_now,
+        method=request.method,
+        path=unquote(request.full_path.rstrip("?")),
+        form=_redact(request.form) or None,
+        status_code=response.status_code,
+        outcome=_outcome(response),
+        duration_ms=round((time.perf_counter() - g.started) * 1000, 1),
+        completed=True,
+    )
+
+
+def _add_events(db, attempt: Attempt, events: list, earlier: list) -> None:  # noqa: ANN001
+    """Log committed events. Those the view committed itself (outside the attempt's lock) are
+    skipped if reconciliation has logged them meanwhile."""
+    skip = log_reconcile.logged_ids(db, attempt, [ev.id for ev in earlier]) if earlier else set()
+    real_now = datetime.now()
+    db.add_all(log_reconcile.event_row(attempt.id, ev, real_now) for ev in events if ev.id not in skip)
+
+
+def _record(
+    db,  # noqa: ANN001
+    attempt: Attempt,
+    response: Response,
+    world_now: datetime | None,
+    row: ActionLog | None,
+    events: list,
+    earlier: list,
+) -> None:
+    """Log the request (completing its write-ahead row, if any) and the events it committed."""
+    if row is not None:
+        row.completed = True
+        row.outcome = _outcome(response)
+        row.duration_ms = round((time.perf_counter() - g.started) * 1000, 1)
+    elif request.endpoint not in UNLOGGED_ENDPOINTS:
+        db.add(_request_row(attempt, response, world_now))
+    _add_events(db, attempt, events, earlier)
+    db.commit()
+
+
 def _finish(response: Response) -> Response:
     w: World | None = g.get("world")
-    world_now = None
-    if w is not None:
-        world_now = w.now()
-        if not w.read_only:
-            if response.status_code < 400:
-                w.commit()
-            else:
-                w.rollback()
-    attempt = g.get("attempt")
-    if attempt is not None and not grader_session() and request.endpoint not in UNLOGGED_ENDPOINTS:
-        db = control_db()
-        real_now = datetime.now()
-        db.add(
-            ActionLog(
-                attempt_id=attempt.id,
-                kind="request",
-                real_at=real_now,
-                world_at=world_now,
-                method=request.method,
-                path=unquote(request.full_path.rstrip("?")),
-                form=_redact(request.form) or None,
-                status_code=response.status_code,
-                outcome=_outcome(response),
-                duration_ms=round((time.perf_counter() - g.started) * 1000, 1),
-            )
-        )
-        if w is not None:
-            for ev in w.committed:
-                db.add(
-                    ActionLog(
-                        attempt_id=attempt.id,
-                        kind="event",
-                        real_at=real_now,
-                        world_at=ev.at,
-                        event_name=ev.name,
-                        payload={"actor": ev.actor, **ev.payload},
-                    )
-                )
-        db.commit()
+    attempt: Attempt | None = g.get("attempt")
+    if attempt is None or grader_session():
+        return response  # no world, or a grader's read-only one: nothing to commit or log
+    logged = request.endpoint not in UNLOGGED_ENDPOINTS
+    world_now = w.now() if w is not None else None
+    earlier = list(w.committed) if w is not None else []  # committed by the view itself
+    db = control_db()
+    if w is not None and not w.read_only:
+        if response.status_code < 400 and _has_changes(w):
+            w.db.flush()  # hold the world's write lock before waiting for the attempt's lock
+            row = None
+            if logged:
+                # Write-ahead: the request is on record before its changes reach the world.
+                row = _request_row(attempt, response, world_now)
+                row.completed, row.outcome = False, PENDING_OUTCOME
+                db.add(row)
+                db.commit()
+            with log_reconcile.attempt_lock(attempt.id):
+                try:
+                    w.commit()
+                except Exception:
+                    if row is not None:  # the changes were not kept; the error is logged instead
+                        db.delete(row)
+                        db.commit()
+                    raise
+                _record(db, attempt, response, world_now, row, list(w.committed), earlier)
+            return response
+        if response.status_code < 400:
+            w.commit()
+        else:
+            w.rollback()
+    if logged or earlier:
+        with log_reconcile.attempt_lock(attempt.id) if earlier else nullcontext():
+            _record(db, attempt, response, world_now, None, earlier, earlier)
     return response
 
 
