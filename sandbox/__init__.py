@@ -70,6 +70,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         return render_template("error.html", message=gettext("页面不存在")), 404
 
+    @app.errorhandler(413)
+    def too_large(exc):  # noqa: ANN001, ANN202
+        from flask_babel import gettext
+
+        limit_mb = app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+        g.outcome = "413"
+        return render_template(
+            "error.html",
+            message=gettext("提交的内容过大（上限 %(mb)s MB），未作任何修改", mb=f"{limit_mb:g}"),
+        ), 413
+
     @app.errorhandler(401)
     @app.errorhandler(403)
     def refused(exc):  # noqa: ANN001, ANN202

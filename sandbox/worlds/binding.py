@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from flask import Flask, Response, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from sandbox.control import attempts as attempt_service
 from sandbox.control import reconcile as log_reconcile
@@ -123,6 +124,9 @@ def _bind() -> Response | None:
         raise Forbidden(READ_ONLY_MESSAGE)  # a grader only looks
     attempt = _load_attempt()
     g.attempt = attempt
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()  # refused before any world is opened; still on the timeline
     if request.blueprint not in WORLD_BLUEPRINTS:
         return None
     if attempt is None:
@@ -155,6 +159,18 @@ def _catch_up_log(w: World, attempt: Attempt, locked: bool) -> None:
         log.warning("reconciling the action log of attempt %s failed", attempt.id, exc_info=True)
     if locked:
         w.restart_locked()
+
+
+def _recorded_form() -> dict[str, Any]:
+    """The request's form for the log, secrets masked; a body over the size limit is not read."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    too_large = {"（请求内容）": f"{request.content_length} 字节，超过上限，未读取"}
+    if limit and (request.content_length or 0) > limit:
+        return too_large
+    try:
+        return _redact(request.form)
+    except RequestEntityTooLarge:
+        return too_large
 
 
 def _redact(form: Any) -> dict[str, Any]:
@@ -196,7 +212,7 @@ def _request_row(attempt: Attempt, response: Response, world_now: datetime | Non
         world_at=world_now,
         method=request.method,
         path=unquote(request.full_path.rstrip("?")),
-        form=_redact(request.form) or None,
+        form=_recorded_form() or None,
         status_code=response.status_code,
         outcome=_outcome(response),
         duration_ms=round((time.perf_counter() - g.started) * 1000, 1),
