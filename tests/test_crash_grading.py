@@ -290,8 +290,11 @@ def test_job_queued_by_a_process_that_does_not_grade_is_graded_after_a_restart(s
 
     server.start(grading=True)
     graded = wait_for(
-        "the attempt to be graded after the restart",
-        lambda: control.attempt(attempt["id"])["status"] == "graded",
+        "the attempt to be graded and its job finished after the restart",
+        lambda: (
+            control.attempt(attempt["id"])["status"] == "graded"
+            and [j["status"] for j in control.jobs(attempt["id"])] == ["done"]
+        ),
         GRADE_TIMEOUT,
         every=0.2,
     )
@@ -325,8 +328,11 @@ def test_run_killed_midway_is_marked_interrupted_and_graded_again(server) -> Non
 
     server.start(grading=True)
     wait_for(
-        "the attempt to be graded after the restart",
-        lambda: control.attempt(attempt["id"])["status"] == "graded",
+        "the attempt to be graded and its job finished after the restart",
+        lambda: (
+            control.attempt(attempt["id"])["status"] == "graded"
+            and [j["status"] for j in control.jobs(attempt["id"])] == ["done"]
+        ),
         GRADE_TIMEOUT,
         every=0.2,
     )
