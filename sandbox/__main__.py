@@ -146,15 +146,33 @@ def exam_import(code: str, csv_file: Path) -> None:
 
 @cli.command()
 @click.argument("attempt_id", type=int)
-def grade(attempt_id: int) -> None:
+@click.option(
+    "--current",
+    is_flag=True,
+    help="Grade with the scenario as it is now, not the version the attempt was taken under.",
+)
+def grade(attempt_id: int, current: bool) -> None:
     """Grade one attempt now and print its result."""
     from graders.browser import GradingBrowser
     from graders.runner import grade_attempt
+    from sandbox.control.models import Attempt
+    from sandbox.control.reconcile import reconcile_attempt
+    from sandbox.errors import DomainError
 
     app = create_app()
+    rt = _rt(app)
+    db = rt.control.session()
+    try:
+        if db.get(Attempt, attempt_id) is None:
+            raise click.ClickException(f"no attempt {attempt_id}")
+    finally:
+        db.close()
+    reconcile_attempt(rt, attempt_id)  # the examiner's timeline holds every change the world holds
     browser = GradingBrowser(app, app.config.get("CHROMIUM", ""))
     try:
-        run = grade_attempt(_rt(app), attempt_id, "cli", browser)
+        run = grade_attempt(rt, attempt_id, "cli", browser, use_current=current)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         browser.close()
     for item in run.items:
@@ -162,6 +180,7 @@ def grade(attempt_id: int) -> None:
             f"{item.item_id:20} {item.points:6g}/{item.max_points:<4g} {item.status:8} {item.feedback}"
         )
     click.echo(f"total {run.score:g}/{run.max_score:g}  ({run.result_path})")
+    click.echo(f"rubric: v{run.scenario_version} {run.scenario_digest or ''} ({run.rubric_source})")
 
 
 @cli.group()

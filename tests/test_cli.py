@@ -68,3 +68,13 @@ def test_exam_create_and_import_candidates(env: Path) -> None:
 def test_scenarios_list(env: Path) -> None:
     result = CliRunner().invoke(cli, ["scenarios", "list"])
     assert result.exit_code == 0 and "b2c-purchase" in result.output and "电子商务员" in result.output
+
+
+def test_grade_an_unknown_attempt_says_so(env: Path) -> None:
+    result = CliRunner().invoke(cli, ["grade", "999999"])
+    assert result.exit_code != 0 and "no attempt 999999" in result.output
+
+
+def test_grade_offers_the_current_version() -> None:
+    result = CliRunner().invoke(cli, ["grade", "--help"])
+    assert result.exit_code == 0 and "--current" in result.output

@@ -434,3 +434,22 @@ def test_grading_problems_reports_task_texts_and_nested_params(folder: Path) -> 
     assert "rubric/registered/check/args/phone: {{ address.mobile }}" in problems
     assert "tasks/register/text/zh: {{ gift }}" in problems
     assert not any("answers." in p for p in problems)  # no answers saved, no answer fields known
+
+
+def test_a_candidate_mid_exam_keeps_the_version_they_started(app, rt, folder: Path) -> None:  # noqa: ANN001
+    """A version bump (here with a new parameter in the task text) does not reach running attempts."""
+    client = app.test_client()
+    assert client.post("/exam/login", data={"ticket_no": "V0001", "password": "pass1234"}).status_code == 302
+    before = client.get("/exam/").get_data(as_text=True)
+    _incompatible(folder)
+    data = _yaml(folder)
+    data["tasks"][0]["text"]["zh"] = "新版本任务：优惠码 {{ coupon }}"
+    _write_yaml(folder, data)
+    assert rt.scenarios.get(ID).version == 3
+    page = client.get("/exam/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "新版本任务" not in text and "优惠码" not in text
+    assert text.count("task") == before.count("task")
+    answers = client.get("/exam/answers").get_data(as_text=True)
+    assert "coupon_code" not in answers  # the answer sheet is the attempt's own version's too

@@ -17,7 +17,7 @@ from sandbox.control.models import ActionLog, Attempt, AttemptStatus, Candidate,
 from sandbox.errors import N_, DomainError, Forbidden
 from sandbox.scenarios.loader import Scenario
 from sandbox.scenarios.params import draw_params
-from sandbox.scenarios.versions import archive
+from sandbox.scenarios.versions import archive, attempt_scenario
 from sandbox.worlds.npc import run_due
 from sandbox.worlds.store import open_world
 from sandbox.worlds.world import READ_ONLY_MESSAGE
@@ -25,6 +25,8 @@ from seed_data.generate import build_world
 from seed_data.overlay import apply_overlay, make_identities
 
 MAX_ANSWER_LENGTH = 500
+# Seconds a world retired by a practice reset is kept after its last write (see _drop_retired_worlds).
+RETIRED_WORLD_GRACE = 60.0
 
 
 def attempt_seed(*parts: object) -> int:
@@ -39,9 +41,12 @@ def template_for(rt: Any, scenario: Scenario) -> tuple[Path, float | None]:
 
 
 def prepare_world(
-    rt: Any, scenario: Scenario, seed: int, key: str, started_real: float
+    rt: Any, scenario: Scenario, seed: int, key: str, started_real: float, world_name: str | None = None
 ) -> tuple[Path, dict, list]:
-    """Clone the template, draw params, apply the overlay; returns (world path, params, identities)."""
+    """Clone the template, draw params, apply the overlay; returns (world path, params, identities).
+
+    The world file is named after the attempt key, or `world_name` (a practice reset's new world).
+    """
     template, _ = template_for(rt, scenario)
     tw = open_world(template, read_only=True)
     try:
@@ -60,7 +65,7 @@ def prepare_world(
             attempt_key=key,
         )
 
-    path = rt.store.create(key, template, overlay)
+    path = rt.store.create(world_name or key, template, overlay)
     return path, params, identities
 
 
@@ -189,7 +194,7 @@ def close_world(rt: Any, attempt: Attempt, frozen_real: float) -> None:
     comes later finds the world closed. NPC rules due by the deadline run now, on the frozen clock,
     so the graded world does not depend on whether the candidate loaded one more page.
     """
-    rules = rt.scenarios.get(attempt.scenario_id).world.get("events") or []
+    rules = attempt_scenario(rt, attempt).world.get("events") or []
     w = open_world(attempt.world_path, write_lock=True, frozen_real=frozen_real, actor="system")
     try:
         run_due(w, rules)
@@ -230,19 +235,67 @@ def save_answers(db: Session, scenario: Scenario, attempt: Attempt, form: dict[s
 
 
 def reset_practice(rt: Any, db: Session, scenario: Scenario, attempt: Attempt) -> Attempt:
-    """Practice mode: a fresh world for the same parameters, the clock and answers reset."""
+    """Practice mode: a fresh world for the same parameters, the clock and answers reset.
+
+    The new world is built beside the old one, under a new file name, and swapped in only once it
+    is complete: a request of the trainee's that is in flight, or arrives during the swap, runs on
+    the old world or on the new one, never on a half-made one. The swap waits for a write in flight
+    on the old world (it takes the old world's write lock). Retired worlds are removed by a later
+    reset once no request can still be using them. The current scenario version is kept and recorded.
+    """
     if attempt.mode != "practice":
         raise Forbidden(N_("只有练习模式可以重置"))
+    scenario = archive(rt, scenario)
     now = time.time()
-    rt.store.drop(Path(attempt.world_path))
-    path, params, identities = prepare_world(rt, scenario, attempt.seed, attempt.key, now)
-    attempt.world_path = str(path)
-    attempt.params, attempt.identities = params, identities
-    attempt.status = AttemptStatus.ACTIVE
-    attempt.started_real, attempt.started_at = now, datetime.fromtimestamp(now)
-    attempt.deadline_real = now + scenario.minutes * 60
-    attempt.submitted_real = attempt.submitted_at = attempt.submit_reason = None
-    attempt.answers, attempt.score, attempt.max_score = {}, None, None
-    _log(db, attempt, "attempt.reset", now)
-    db.commit()
+    old_path = Path(attempt.world_path)
+    resets = 1 + sum(
+        1
+        for _ in db.scalars(
+            select(ActionLog.id).where(
+                ActionLog.attempt_id == attempt.id, ActionLog.event_name == "attempt.reset"
+            )
+        )
+    )
+    name = f"{attempt.key}-r{resets}-{uuid.uuid4().hex[:6]}"
+    path, params, identities = prepare_world(rt, scenario, attempt.seed, attempt.key, now, world_name=name)
+    old = open_world(old_path, write_lock=True, actor="system") if old_path.exists() else None
+    try:
+        attempt.world_path = str(path)
+        attempt.scenario_version, attempt.scenario_digest = scenario.version, scenario.digest
+        attempt.params, attempt.identities = params, identities
+        attempt.status = AttemptStatus.ACTIVE
+        attempt.started_real, attempt.started_at = now, datetime.fromtimestamp(now)
+        attempt.deadline_real = now + scenario.minutes * 60
+        attempt.submitted_real = attempt.submitted_at = attempt.submit_reason = None
+        attempt.answers, attempt.score, attempt.max_score = {}, None, None
+        _log(db, attempt, "attempt.reset", now)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        rt.store.drop(path)
+        raise
+    finally:
+        if old is not None:
+            old.rollback()
+            old.close()
+    _drop_retired_worlds(rt, attempt, keep={path, old_path})
     return attempt
+
+
+def _drop_retired_worlds(rt: Any, attempt: Attempt, keep: set[Path]) -> None:
+    """Remove the attempt's retired worlds once nothing has touched them for a while.
+
+    A request may still be reading or writing a world that a reset (or two quick ones) retired;
+    removing the file under it would make its writes fail. Requests last seconds, so a world left
+    alone for RETIRED_WORLD_GRACE seconds is no longer in use.
+    """
+    now = time.time()
+    for world in rt.store.worlds.glob(f"{attempt.key}*.sqlite"):
+        if world in keep:
+            continue
+        touched = max(
+            (Path(f"{world}{s}").stat().st_mtime for s in ("", "-wal") if Path(f"{world}{s}").exists()),
+            default=0.0,
+        )
+        if now - touched >= RETIRED_WORLD_GRACE:
+            rt.store.drop(world)

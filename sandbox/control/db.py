@@ -47,6 +47,8 @@ class ControlDB:
                     if column.name not in present and column.nullable:
                         kind = column.type.compile(dialect=self.engine.dialect)
                         conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)
 
     def session(self) -> Session:
         """A new session."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -121,6 +121,8 @@ class ActionLog(ControlBase):
     """A candidate's request or a domain event, recorded server-side before the response is sent."""
 
     __tablename__ = "action_log"
+    # Reconciliation looks up an attempt's logged world events on every touch of its world.
+    __table_args__ = (Index("ix_action_log_attempt_world_event", "attempt_id", "world_event_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
@@ -150,7 +152,9 @@ class GradeRun(ControlBase):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(12), default="running")  # running | done | error
+    status: Mapped[str] = mapped_column(
+        String(12), default="running"
+    )  # running | done | incomplete | error | interrupted
     triggered_by: Mapped[str] = mapped_column(String(60))
     score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float | None] = mapped_column(Float)

@@ -27,6 +27,7 @@ from sandbox.control.models import Attempt, AttemptStatus, Candidate, LoginOutco
 from sandbox.errors import DomainError
 from sandbox.runtime import runtime
 from sandbox.safety import safe_next
+from sandbox.scenarios.versions import attempt_scenario
 from sandbox.sessions import forget_login
 from sandbox.worlds.binding import control_db, current_attempt, done, refused
 
@@ -161,7 +162,7 @@ def answers():
     attempt = current_attempt()
     if attempt is None:
         return redirect(url_for("exam.login"))
-    scenario = runtime().scenarios.get(attempt.scenario_id)
+    scenario = attempt_scenario(runtime(), attempt)
     if request.method == "POST":
         attempt_service.save_answers(control_db(), scenario, attempt, request.form)
         done(gettext("答案已保存"))
@@ -175,7 +176,7 @@ def submit():
     attempt = current_attempt()
     if attempt is None:
         return redirect(url_for("exam.login"))
-    scenario = runtime().scenarios.get(attempt.scenario_id)
+    scenario = attempt_scenario(runtime(), attempt)
     if request.method == "GET":
         return render_template("exam/submit.html", fields=scenario.answer_fields())
     if request.form.get("confirm") != "yes":
@@ -247,7 +248,7 @@ def shell_context():
     attempt = g.get("attempt")
     if attempt is None:
         return {}
-    scenario = runtime().scenarios.get(attempt.scenario_id)
+    scenario = attempt_scenario(runtime(), attempt)
     lang = "en" if session.get("lang") == "en" else "zh"
     return {
         "scenario": scenario,

@@ -29,6 +29,7 @@ from sandbox.control import reconcile as log_reconcile
 from sandbox.control.models import ActionLog, Attempt, AttemptStatus
 from sandbox.errors import DomainError, Forbidden
 from sandbox.runtime import runtime
+from sandbox.scenarios.versions import attempt_scenario
 from sandbox.worlds import npc
 from sandbox.worlds.store import open_world
 from sandbox.worlds.world import READ_ONLY_MESSAGE, World
@@ -132,7 +133,7 @@ def _bind() -> Response | None:
     if attempt is None:
         flash(gettext("请先登录考试系统"), "warning")
         return redirect(url_for("exam.login"))
-    rules = runtime().scenarios.get(attempt.scenario_id).world.get("events") or []
+    rules = attempt_scenario(runtime(), attempt).world.get("events") or []
     w = open_attempt_world(attempt, rules)
     g.world = w
     if not grader_session():
