@@ -329,8 +329,9 @@ class GradingQueue:
         - runs left `running` are marked `interrupted` (with an error message), and their attempts
           queued again;
         - jobs left `running` are queued again (they keep their place);
-        - submitted attempts (exam or practice) with no `done` run since they were submitted and no
-          queued or running job get a job (the process died between the submission and its job).
+        - submitted attempts (exam or practice) never handed to grading since they were submitted
+          (no job, no finished run) get a job: the process died between the submission and its job.
+          One whose run was incomplete or failed is left to the examiner's regrade.
 
         Call it only when no other process is grading with this control database (see the module
         docstring): a run or job marked running is taken for abandoned.
@@ -365,10 +366,15 @@ class GradingQueue:
 
             for run in interrupted:
                 requeue(run.attempt_id, f"recover:{run.triggered_by}", run.rubric_source == "current")
-            graded_since_submit = exists().where(
+            # Handed to grading since the submission: a job was written, or a run finished (an
+            # incomplete or failed one is the examiner's to regrade, not queued again at every start).
+            job_since_submit = exists().where(
+                and_(GradeJob.attempt_id == Attempt.id, GradeJob.created_at >= Attempt.submitted_at)
+            )
+            run_since_submit = exists().where(
                 and_(
                     GradeRun.attempt_id == Attempt.id,
-                    GradeRun.status == "done",
+                    GradeRun.status.in_(("done", "incomplete", "error")),
                     GradeRun.started_at >= Attempt.submitted_at,
                 )
             )
@@ -377,7 +383,8 @@ class GradingQueue:
                 .where(
                     Attempt.status == AttemptStatus.SUBMITTED,
                     Attempt.mode.in_(GRADED_MODES),
-                    ~graded_since_submit,
+                    ~job_since_submit,
+                    ~run_since_submit,
                 )
                 .order_by(Attempt.submitted_real, Attempt.id)
             ):

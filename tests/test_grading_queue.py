@@ -257,3 +257,36 @@ def test_an_interrupted_run_without_a_job_is_queued_again(rt, exam) -> None:  # 
     assert rt.grading.recover() == 1
     (job,) = _jobs(rt)
     assert (job.triggered_by, job.status, job.use_current) == ("recover:cli", GradeJobStatus.QUEUED, True)
+
+
+def test_an_attempt_whose_grading_ended_incomplete_is_not_queued_at_every_start(rt, exam) -> None:  # noqa: ANN001
+    """Grading ran (its job is done) but the run was incomplete: that is the examiner's to regrade."""
+    attempt = _submitted(rt, "T0001")
+    db = rt.control.session()
+    now = datetime.now()
+    run = GradeRun(
+        attempt_id=attempt.id,
+        started_at=now,
+        triggered_by="submit:candidate",
+        grader_version="x",
+        status="incomplete",
+        finished_at=now,
+    )
+    db.add(run)
+    db.commit()
+    db.add(
+        GradeJob(
+            attempt_id=attempt.id,
+            triggered_by="submit:candidate",
+            status=GradeJobStatus.DONE,
+            created_at=now,
+            started_at=now,
+            finished_at=now,
+            run_id=run.id,
+        )
+    )
+    db.commit()
+    db.close()
+    assert rt.grading.recover() == 0
+    assert rt.grading.recover() == 0
+    assert len(_jobs(rt)) == 1
