@@ -38,15 +38,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale)
 
-    from sandbox import filters, headers, login_guard, npc_actions, parsing, sessions  # noqa: F401
-    from sandbox.bank.views import bp as bank_bp
+    from sandbox import binding, domains, filters, headers, login_guard, parsing, sessions
     from sandbox.exam.views import bp as exam_bp
     from sandbox.examiner.views import bp as examiner_bp
-    from sandbox.orders.views import bp as orders_bp
     from sandbox.practice.views import bp as practice_bp
-    from sandbox.storefront.views import bp as storefront_bp
-    from sandbox.worlds import binding
 
+    domains.load_npc_actions()
     filters.init_app(app)
     parsing.init_app(app)  # before the blueprints: their <int:…> parameters use its converter
     headers.init_app(app)
@@ -54,7 +51,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_guard.init_app(app)
     binding.init_app(app)  # before CSRF, so a refused request of a candidate is still recorded
     csrf.init_app(app)
-    for bp in (exam_bp, storefront_bp, orders_bp, bank_bp, examiner_bp, practice_bp):
+    # The exam shell and the staff pages, then every domain's pages (sandbox/domains.py).
+    for bp in (exam_bp, examiner_bp, practice_bp, *domains.blueprints()):
         app.register_blueprint(bp)
 
     @app.errorhandler(CSRFError)

@@ -35,7 +35,7 @@ def check_generation() -> Response | None:
     who = session.get("who")
     if not who or request.endpoint in OPEN_ENDPOINTS:
         return None
-    from sandbox.worlds.binding import control_db
+    from sandbox.binding import control_db
 
     model = Candidate if who.get("kind") == "candidate" else Staff
     person = control_db().get(model, who.get("id"))

@@ -14,10 +14,10 @@ from sqlalchemy.pool import NullPool
 
 from sandbox.bank import services as bank
 from sandbox.bank.models import AccountKind, Bank
+from sandbox.domains import create_world_schema
 from sandbox.storefront.models import Category, Customer, Product, Shop, Sku
 from sandbox.worlds.base import Event, WorldMeta
 from sandbox.worlds.clock import WorldClock
-from sandbox.worlds.schema import create_schema
 from sandbox.worlds.world import World
 from seed_data.lists import BANKS, CATEGORIES, SELLING_POINTS, SHOP_SUFFIXES
 
@@ -135,7 +135,7 @@ def build_world(path: Path, base: str = "default", seed: int = BASE_SEED) -> Non
     if base not in BASES:
         raise ValueError(f"unknown world base {base!r}")
     engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
-    create_schema(engine)
+    create_world_schema(engine)
     with Session(engine) as db:
         w = World(db, WorldClock(EPOCH, None), actor="system")
         db.add(WorldMeta(id=1, base=base, seed=seed, epoch=EPOCH, clock_scale=1.0))

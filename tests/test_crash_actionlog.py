@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from sandbox import binding
 from sandbox.control import attempts as attempt_service
 from sandbox.control import reconcile as log_reconcile
 from sandbox.control.models import ActionLog, Attempt, Staff
-from sandbox.worlds import binding
 from sandbox.worlds.base import Event
 from sandbox.worlds.store import open_world
 from sandbox.worlds.world import World

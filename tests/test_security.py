@@ -307,7 +307,7 @@ def test_grader_session_expires(app, candidates, shopper, monkeypatch) -> None: 
     grader.get(f"/signed-login/{token}")
     assert grader.get("/shop/").status_code == 200
     later = time.time() + signed_login.GRADER_SESSION_SECONDS + 1
-    monkeypatch.setattr("sandbox.worlds.binding.time.time", lambda: later)
+    monkeypatch.setattr("sandbox.binding.time.time", lambda: later)
     assert grader.get("/shop/").status_code == 302  # back to a login page: the grader's session is gone
 
 

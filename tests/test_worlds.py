@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-import sandbox.npc_actions  # noqa: F401  (registers the NPC actions)
 from sandbox.bank import services as bank
 from sandbox.bank.models import BankAccount, JournalEntry, JournalLine
 from sandbox.control import attempts as attempt_service
 from sandbox.control.models import Attempt, Candidate
+from sandbox.domains import load_npc_actions
 from sandbox.errors import Forbidden
 from sandbox.orders import services as orders
 from sandbox.orders.models import FulfilmentStatus, Order, PaymentStatus
@@ -31,6 +31,8 @@ from seed_data.generate import BASE_SEED, EPOCH, build_world
 from seed_data.lists import CATEGORIES
 from seed_data.overlay import apply_overlay, make_identities
 from tests.conftest import GOOD_ADDRESS, SCENARIO, make_app, start_attempt
+
+load_npc_actions()  # registers the NPC actions the rules below use
 
 T0 = 1_800_000_000.0  # a fixed "real" instant at which the fake attempts start
 BUYER = [{"role": "buyer", "bank_balance_fen": 500000}]

@@ -47,10 +47,17 @@ def check(kind: str, name: str, *, sets: tuple[str, ...] = (), needs: tuple[str,
     return register
 
 
+# Checks about no domain in particular (answers, events); each domain names its own check modules
+# in its package (see sandbox/domains.py).
+GENERIC_MODULES = ("graders.checks.events", "graders.checks.answers")
+
+
 def load_builtin() -> None:
-    """Import the built-in check modules (they register themselves)."""
-    for module in ("state", "events", "answers", "ui"):
-        importlib.import_module(f"graders.checks.{module}")
+    """Import the generic check modules and every domain's (they register themselves)."""
+    from sandbox.domains import check_modules
+
+    for module in (*GENERIC_MODULES, *check_modules()):
+        importlib.import_module(module)
 
 
 def load_scenario_checks(folder: Path) -> None:

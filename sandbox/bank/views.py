@@ -7,8 +7,8 @@ from flask_babel import gettext
 
 from sandbox.bank import services as bank
 from sandbox.bank.models import BankAccount
+from sandbox.binding import current_world, done, refused, session_world, set_session_world
 from sandbox.errors import DomainError
-from sandbox.worlds.binding import current_world, done, refused, session_world, set_session_world
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 

@@ -4,7 +4,7 @@ A request commits its changes, with the domain events describing them, to the at
 and writes its action-log rows to the control database second. A server killed in between would
 leave the world changed and the log silent. Two measures close the gap:
 
-1. Write-ahead request row (`sandbox.worlds.binding`): before a request commits changes to its
+1. Write-ahead request row (`sandbox.binding`): before a request commits changes to its
    world, its log row is committed with `completed=False`; after the world commit its events are
    added and the row is marked completed. A crash leaves a request row the examiner sees as "not
    answered" (it may or may not have taken effect; the events tell).

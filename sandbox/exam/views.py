@@ -20,7 +20,8 @@ from flask import (
 from flask_babel import gettext
 from sqlalchemy import select
 
-from sandbox import login_guard
+from sandbox import domains, login_guard
+from sandbox.binding import control_db, current_attempt, done, refused
 from sandbox.control import attempts as attempt_service
 from sandbox.control import people, signed_login
 from sandbox.control.models import Attempt, AttemptStatus, Candidate, LoginOutcome, Staff, StaffRole
@@ -29,7 +30,6 @@ from sandbox.runtime import runtime
 from sandbox.safety import safe_next
 from sandbox.scenarios.versions import attempt_scenario
 from sandbox.sessions import forget_login
-from sandbox.worlds.binding import control_db, current_attempt, done, refused
 
 bp = Blueprint("exam", __name__)
 
@@ -254,6 +254,7 @@ def shell_context():
         "scenario": scenario,
         "scenario_title": scenario.title(lang),
         "task_texts": scenario.task_texts(attempt.params, lang),
+        "desktop_apps": domains.desktop_apps(scenario.world.get("apps")),
         "seconds_left": attempt_service.seconds_left(attempt),
         "attempt_closed": attempt.status != AttemptStatus.ACTIVE,
     }

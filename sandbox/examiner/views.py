@@ -12,13 +12,13 @@ from sqlalchemy.orm import selectinload
 
 from graders.results import to_csv, to_junit
 from graders.runner import evidence_file
+from sandbox.binding import control_db, done, refused
 from sandbox.control.access import staff_required
 from sandbox.control.models import ActionLog, Attempt, Exam, GradeRun, StaffRole
 from sandbox.errors import DomainError
 from sandbox.parsing import query_int
 from sandbox.runtime import runtime
 from sandbox.scenarios.versions import grading_version
-from sandbox.worlds.binding import control_db, done, refused
 
 bp = Blueprint("examiner", __name__, url_prefix="/examiner")
 examiner_only = staff_required(StaffRole.EXAMINER)

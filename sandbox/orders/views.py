@@ -6,11 +6,11 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from sandbox.bank.services import MAX_PAYMENT_PASSWORD_FAILURES
+from sandbox.binding import current_world, customer_required, done, refused
 from sandbox.errors import DomainError
 from sandbox.orders import services as orders
 from sandbox.orders.models import ORDER_EVENT_LABELS, SHIPPING_METHODS, STATUS_LABELS
 from sandbox.storefront import services as storefront
-from sandbox.worlds.binding import current_world, customer_required, done, refused
 
 bp = Blueprint("orders", __name__, url_prefix="/shop")
 

@@ -7,11 +7,11 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from graders.runner import evidence_file
+from sandbox.binding import control_db, current_attempt, done, forget_session_world
 from sandbox.control import attempts as attempt_service
 from sandbox.control.access import staff_required
 from sandbox.control.models import Attempt, GradeRun, Staff, StaffRole
 from sandbox.runtime import runtime
-from sandbox.worlds.binding import control_db, current_attempt, done, forget_session_world
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 trainee_only = staff_required(StaffRole.TRAINEE)

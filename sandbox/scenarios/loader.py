@@ -210,9 +210,23 @@ def _check_params(file: Path, data: dict[str, Any]) -> None:
             raise ScenarioError(file, f"{where}/int", f"[low, high] with low <= high, not {spec['int']}")
 
 
+def _check_apps(file: Path, data: dict[str, Any]) -> None:
+    """world.apps names apps the domains declare."""
+    from sandbox.domains import desktop_apps
+
+    known = [a.id for a in desktop_apps()]
+    for index, app in enumerate(data["world"].get("apps") or []):
+        if app not in known:
+            raise ScenarioError(
+                file, f"world/apps/{index}", f"no desktop app {app!r}; the apps are {', '.join(known)}"
+            )
+
+
 def _check_actions(file: Path, data: dict[str, Any]) -> None:
     """NPC rules name an action that exists."""
-    import sandbox.npc_actions  # noqa: F401  (registers the actions)
+    from sandbox.domains import load_npc_actions
+
+    load_npc_actions()
     from sandbox.worlds.npc import ACTIONS
 
     for index, rule in enumerate(data["world"].get("events", [])):
@@ -308,6 +322,7 @@ def _check_semantics(file: Path, data: dict[str, Any], known_checks: Any) -> Non
         raise ScenarioError(file, "id", f"must equal the folder name {file.parent.name!r}")
     _check_params(file, data)
     _check_actions(file, data)
+    _check_apps(file, data)
     seen: set[str] = set()
     for index, item in enumerate(data["rubric"]):
         where = f"rubric/{index}"

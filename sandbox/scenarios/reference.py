@@ -417,7 +417,9 @@ def emitted_events(root: Path = ROOT / "sandbox") -> dict[str, set[str]]:
 
 
 def _section_npc() -> list[str]:
-    import sandbox.npc_actions  # noqa: F401  (registers the actions)
+    from sandbox.domains import load_npc_actions
+
+    load_npc_actions()
     from sandbox.worlds.npc import ACTIONS
 
     out = [

@@ -196,6 +196,12 @@ SCENARIO_SCHEMA = {
                             ("role",),
                         ),
                     },
+                    "apps": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "uniqueItems": True,
+                        "description": "the desktop apps this paper shows (ids: shop, bank); all when absent",
+                    },
                     "events": {
                         "type": "array",
                         "description": "NPC rules: `at` an offset or `on` an event, `do` an action",

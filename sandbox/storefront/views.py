@@ -5,12 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from sandbox.errors import DomainError
-from sandbox.parsing import query_int
-from sandbox.safety import safe_next
-from sandbox.storefront import images
-from sandbox.storefront import services as shop
-from sandbox.worlds.binding import (
+from sandbox.binding import (
     current_world,
     customer_required,
     done,
@@ -18,6 +13,11 @@ from sandbox.worlds.binding import (
     session_world,
     set_session_world,
 )
+from sandbox.errors import DomainError
+from sandbox.parsing import query_int
+from sandbox.safety import safe_next
+from sandbox.storefront import images
+from sandbox.storefront import services as shop
 from seed_data.lists import REGIONS
 
 MAX_PAGE = 10_000

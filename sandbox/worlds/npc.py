@@ -64,3 +64,9 @@ def run_due(w: World, rules: list[dict[str, Any]]) -> int:
     if fired:
         w.db.flush()
     return fired
+
+
+@npc_action("world.announce")
+def announce(w: World, args: dict[str, Any], trigger: Event | None) -> None:
+    """Record a message in the world (a notice an NPC posts)."""
+    w.emit("npc.announcement", text=str(args.get("text", "")))

@@ -24,6 +24,7 @@ from flask import Flask, Response, current_app, flash, g, redirect, render_templ
 from flask_babel import gettext
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from sandbox import domains
 from sandbox.control import attempts as attempt_service
 from sandbox.control import reconcile as log_reconcile
 from sandbox.control.models import ActionLog, Attempt, AttemptStatus
@@ -36,8 +37,6 @@ from sandbox.worlds.world import READ_ONLY_MESSAGE, World
 
 log = logging.getLogger(__name__)
 
-# Blueprints whose every page lives inside the attempt's world.
-WORLD_BLUEPRINTS = {"storefront", "orders", "bank"}
 # Pages of the candidate's own that a grader's login may not open.
 GRADER_FORBIDDEN_ENDPOINTS = {"exam.answers", "exam.submit"}
 # Requests not worth a line in the timeline (the countdown poll, assets).
@@ -128,7 +127,7 @@ def _bind() -> Response | None:
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit and (request.content_length or 0) > limit:
         raise RequestEntityTooLarge()  # refused before any world is opened; still on the timeline
-    if request.blueprint not in WORLD_BLUEPRINTS:
+    if request.blueprint not in domains.world_blueprint_names():
         return None
     if attempt is None:
         flash(gettext("请先登录考试系统"), "warning")

@@ -1,4 +1,4 @@
-"""The actions scenario NPCs can take (`do:` in a scenario's world.events)."""
+"""NPC actions about orders (`do:` in a scenario's world.events): a merchant ships."""
 
 from __future__ import annotations
 
@@ -26,9 +26,3 @@ def ship_order(w: World, args: dict[str, Any], trigger: Event | None) -> None:
     )
     for number in list(w.db.scalars(q.order_by(Order.id))):
         orders.ship_order(w, number, args.get("carrier", "SF"))
-
-
-@npc_action("world.announce")
-def announce(w: World, args: dict[str, Any], trigger: Event | None) -> None:
-    """Record a message in the world (a notice an NPC posts)."""
-    w.emit("npc.announcement", text=str(args.get("text", "")))

@@ -1,130 +1,23 @@
-"""State checks: read the world database directly."""
+"""Checks about orders: which order is graded, what it holds, where it goes, whether it was paid and
+how "my orders" shows it."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from graders.checks import CheckResult, check, text_evidence
+from graders.checks.storefront import address_result, compare_address
+from graders.checks.ui import screenshot
 from graders.context import GradeContext
-from graders.normalise import identifier, text
-from graders.normalise import phone as phone_digits
+from graders.normalise import identifier
 from graders.selection import Judged, choose
 from sandbox.orders.models import SHIPPING_METHODS, Order, OrderLine, OrderStatus, PaymentStatus
-from sandbox.storefront.models import Address, Category, Customer, Product, Sku
+from sandbox.storefront.models import Category, Customer, Product, Sku
 
-ADDRESS_LABELS = {
-    "recipient": "收货人",
-    "phone": "手机号",
-    "province": "省",
-    "city": "市",
-    "district": "区",
-    "detail": "详细地址",
-    "postcode": "邮编",
-}
 # The share of an order item earned when the order also holds goods the task did not ask for
 # (with `extra_lines: wrong`), or was sent by another shipping method than the task names.
 EXTRA_LINES_FRACTION = 0.5
 WRONG_SHIPPING_FRACTION = 0.5
-
-
-def candidate_customers(ctx: GradeContext) -> list[Customer]:
-    """Storefront accounts the candidate registered during the attempt."""
-    return list(ctx.world.db.scalars(select(Customer).where(Customer.by_candidate).order_by(Customer.id)))
-
-
-@check("state", "storefront.customer_registered", sets=("customer_id",))
-def customer_registered(ctx: GradeContext, phone: str | None = None) -> CheckResult:
-    """The candidate opened a storefront account (with the given phone, if the task names one).
-
-    Half the points when an account exists but with another phone number. When the candidate opened
-    several accounts, the one with the right phone is graded and the others are listed.
-    Sets `customer_id` (the graded account).
-    """
-    customers = candidate_customers(ctx)
-    if not customers:
-        return CheckResult.failed("没有找到考生注册的商城账号")
-    judged = [
-        Judged(
-            c,
-            1.0 if phone is None or phone_digits(c.phone) == phone_digits(str(phone)) else 0.5,
-            []
-            if phone is None or phone_digits(c.phone) == phone_digits(str(phone))
-            else [f"手机号为 {c.phone}"],
-            f"账号 {c.username}",
-        )
-        for c in customers
-    ]
-    choice = choose(judged)
-    c = choice.chosen.obj
-    ctx.facts["customer_id"] = c.id
-    evidence = [
-        text_evidence("用户名", c.username),
-        text_evidence("手机号" + (f"（应为 {phone}）" if phone else ""), c.phone),
-        text_evidence("注册时间", c.created_at.isoformat(sep=" ")),
-        *(choice.evidence("账号") if len(customers) > 1 else []),
-    ]
-    if choice.chosen.fraction < 1:
-        return CheckResult(0.5, f"已注册商城账号 {c.username}，但手机号不是题目给出的 {phone}", evidence)
-    return CheckResult(1.0, f"已注册商城账号 {c.username}", evidence)
-
-
-def compare_address(given: dict, expected: dict) -> tuple[list[str], list[dict]]:
-    """Fields of `given` equal to `expected` (after normalisation), and the evidence field by field."""
-
-    def same(f: str) -> bool:
-        norm = phone_digits if f == "phone" else text
-        return norm(str(given.get(f, ""))) == norm(str(expected[f]))
-
-    good = [f for f in ADDRESS_LABELS if same(f)]
-    evidence = [
-        text_evidence(f"{ADDRESS_LABELS[f]}（应为 {expected[f]}）", given.get(f, "")) for f in ADDRESS_LABELS
-    ]
-    return good, evidence
-
-
-def address_result(good: list[str], evidence: list[dict], all_right: str) -> CheckResult:
-    """Full marks when every field matches, else the share of matching fields, naming the wrong ones."""
-    wrong = [ADDRESS_LABELS[f] for f in ADDRESS_LABELS if f not in good]
-    if not wrong:
-        return CheckResult(1.0, all_right, evidence)
-    return CheckResult(len(good) / len(ADDRESS_LABELS), "以下项目不一致：" + "、".join(wrong), evidence)
-
-
-def _address_fields(row: Address) -> dict:
-    return {f: getattr(row, f) for f in ADDRESS_LABELS}
-
-
-@check("state", "storefront.address_matches")
-def address_matches(ctx: GradeContext, address: dict) -> CheckResult:
-    """An address book entry equals the given address; partial credit per matching field.
-
-    Of several entries, the one closest to the task's address is graded; the others are listed.
-    """
-    rows = list(
-        ctx.world.db.scalars(
-            select(Address).join(Address.customer).where(Customer.by_candidate).order_by(Address.id)
-        )
-    )
-    if not rows:
-        return CheckResult.failed("考生账号的地址簿中没有收货地址")
-    judged = []
-    for row in rows:
-        good, _ = compare_address(_address_fields(row), address)
-        wrong = [ADDRESS_LABELS[f] for f in ADDRESS_LABELS if f not in good]
-        judged.append(
-            Judged(
-                row,
-                len(good) / len(ADDRESS_LABELS),
-                ["不一致：" + "、".join(wrong)] if wrong else [],
-                f"地址 {row.recipient} {row.province}{row.city}{row.district}{row.detail}",
-            )
-        )
-    choice = choose(judged)
-    best = choice.chosen.obj if choice.chosen else rows[0]
-    good, evidence = compare_address(_address_fields(best), address)
-    if len(rows) > 1:
-        evidence += choice.evidence("地址")
-    return address_result(good, evidence, "收货地址与题目给出的完全一致")
 
 
 def candidate_orders(ctx: GradeContext) -> list[Order]:
@@ -305,3 +198,37 @@ def ship_to_matches(ctx: GradeContext, address: dict) -> CheckResult:
         return CheckResult.failed("没有可核对收货地址的订单")
     good, evidence = compare_address(order.ship_to, address)
     return address_result(good, evidence, f"订单 {number} 寄往题目给出的地址")
+
+
+@check("event", "payment.succeeded_for_order", needs=("order_no",))
+def payment_succeeded_for_order(ctx: GradeContext) -> CheckResult:
+    """The order found by an earlier item was paid by the candidate."""
+    number = ctx.facts.get("order_no")
+    if not number:
+        return CheckResult.failed("没有可核对付款的订单")
+    for ev in ctx.world.events("payment.succeeded"):
+        if ev.payload.get("order_no") == number and ev.actor == "candidate":
+            return CheckResult.passed(
+                f"订单 {number} 已于 {ev.at:%Y-%m-%d %H:%M:%S} 付款",
+                text_evidence("事件", f"#{ev.id} payment.succeeded"),
+                text_evidence("付款账号", ev.payload.get("account_no")),
+                text_evidence("金额（分）", ev.payload.get("amount_fen")),
+            )
+    return CheckResult.failed(f"订单 {number} 没有付款记录")
+
+
+@check("ui", "storefront.order_shows_status", needs=("order_no", "order_customer_id"))
+def order_shows_status(ctx: GradeContext, status: str) -> CheckResult:
+    """On 'my orders', the order found earlier shows the given status label."""
+    number = ctx.facts.get("order_no")
+    if not number:
+        return CheckResult.failed("没有可在页面上核对的订单")
+    page = ctx.ui.open("/shop/orders/")
+    row = page.locator(f'[data-order-no="{number}"]')
+    if row.count() == 0:
+        return CheckResult.failed(f"“我的订单”页面上找不到订单 {number}", screenshot(ctx, "order-list"))
+    shown = row.locator('[data-role="status"]').inner_text().strip()
+    evidence = [text_evidence("页面显示状态", shown), screenshot(ctx, "order-row", row)]
+    if shown == status:
+        return CheckResult(1.0, f"“我的订单”中订单 {number} 显示为“{status}”", evidence)
+    return CheckResult(0.0, f"订单 {number} 显示为“{shown}”，应为“{status}”", evidence)

@@ -1,0 +1,100 @@
+"""The one list of the simulated market's domains.
+
+Each entry of PACKAGES names a domain package; the package declares, in its `__init__.py`, a
+`DOMAIN` saying what it brings: its world tables (models), its pages (a blueprint), its desktop app,
+the NPC actions scenarios may use and the grader checks about it. The application factory, the
+world schema, the candidate's desktop and the grader registry all read this list, so adding a
+module means adding its package here and nothing else.
+
+Order matters only for display (the desktop shows apps in this order); packages are listed from
+the lowest layer up (see ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+    from sqlalchemy import Engine
+
+PACKAGES = ("sandbox.bank", "sandbox.storefront", "sandbox.orders")
+
+
+@dataclass(frozen=True)
+class DesktopApp:
+    """An app on the candidate's desktop and dock."""
+
+    id: str  # what a scenario's world.apps lists
+    label: str  # a Chinese msgid (marked with N_ where it is declared)
+    icon: str  # one character on the coloured tile
+    css: str  # the tile's colour class
+    endpoint: str  # where the app opens
+    blueprints: tuple[str, ...]  # pages that belong to the app (its dock entry is lit on them)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """What one domain package brings to the sandbox (module paths, imported on demand)."""
+
+    name: str
+    layer: int
+    models: str | None = None  # registers the domain's world tables on WorldBase
+    views: str | None = None  # a module with `bp`, the domain's blueprint (pages in the world)
+    npc_actions: str | None = None  # registers @npc_action functions
+    checks: tuple[str, ...] = ()  # grader modules registering @check functions about the domain
+    app: DesktopApp | None = None
+
+
+@functools.cache
+def all_domains() -> tuple[Domain, ...]:
+    """Every domain, in the order of PACKAGES."""
+    return tuple(importlib.import_module(package).DOMAIN for package in PACKAGES)
+
+
+def load_models() -> None:
+    """Import every domain's models, so WorldBase knows the whole world schema."""
+    for domain in all_domains():
+        if domain.models:
+            importlib.import_module(domain.models)
+
+
+def create_world_schema(engine: Engine) -> None:
+    """Create every world table of every domain in an empty database."""
+    from sandbox.worlds.base import WorldBase
+
+    load_models()
+    WorldBase.metadata.create_all(engine)
+
+
+def blueprints() -> list[Blueprint]:
+    """The blueprints of the domains' pages."""
+    return [importlib.import_module(d.views).bp for d in all_domains() if d.views]
+
+
+@functools.cache
+def world_blueprint_names() -> frozenset[str]:
+    """Names of blueprints whose every page lives inside an attempt's world."""
+    return frozenset(bp.name for bp in blueprints())
+
+
+def load_npc_actions() -> None:
+    """Import the NPC actions of the worlds layer and of every domain (they register themselves)."""
+    importlib.import_module("sandbox.worlds.npc")
+    for domain in all_domains():
+        if domain.npc_actions:
+            importlib.import_module(domain.npc_actions)
+
+
+def check_modules() -> list[str]:
+    """The grader modules with checks about the domains."""
+    return [module for domain in all_domains() for module in domain.checks]
+
+
+def desktop_apps(shown: list[str] | None = None) -> list[DesktopApp]:
+    """The domains' desktop apps, or only those a scenario lists in `world.apps`."""
+    apps = [d.app for d in all_domains() if d.app]
+    return apps if shown is None else [a for a in apps if a.id in shown]
