@@ -1,4 +1,5 @@
-"""Grader proofs for b2c-purchase: empty = 0, reference = full marks, partials = declared, for 3 seeds."""
+"""Grader proofs for every scenario folder: empty = 0, reference = full marks, each other solution
+its declared score, for seeds 1-3 (what `scenarios verify` proves, inside `make test`)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import pytest
 
 from graders.harness import expected_score, load_solution
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "b2c-purchase"
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = SCENARIOS / "b2c-purchase"
+# Every folder with a scenario.yaml: a new scenario is proven without anyone listing it here.
+ALL_SCENARIOS = sorted(p.parent.name for p in SCENARIOS.glob("*/scenario.yaml"))
 
 
-def _grade(harness, seed: int, solution: Path | None):  # noqa: ANN001, ANN202
-    attempt = harness.new_attempt("b2c-purchase", seed)
+def _grade(harness, seed: int, solution: Path | None, scenario_id: str = "b2c-purchase"):  # noqa: ANN001, ANN202
+    attempt = harness.new_attempt(scenario_id, seed)
     if solution is not None:
         harness.solve(attempt, solution)
     harness.submit(attempt)
@@ -21,23 +25,27 @@ def _grade(harness, seed: int, solution: Path | None):  # noqa: ANN001, ANN202
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_scores_for_each_seed(harness, seed: int) -> None:
-    scenario = harness.rt.scenarios.get("b2c-purchase")
-    _, empty = _grade(harness, seed, None)
+@pytest.mark.parametrize("scenario_id", ALL_SCENARIOS)
+def test_scores_for_each_seed(harness, scenario_id: str, seed: int) -> None:  # noqa: ANN001
+    scenario = harness.rt.scenarios.get(scenario_id)
+    folder = SCENARIOS / scenario_id
+    _, empty = _grade(harness, seed, None, scenario_id)
     assert empty.score == 0
     assert {i.status for i in empty.items} <= {"failed", "skipped"}
 
-    _, ref = _grade(harness, seed, SCENARIO_DIR / "solution.py")
-    assert ref.score == ref.max_score == scenario.max_points == 100
+    _, ref = _grade(harness, seed, folder / "solution.py", scenario_id)
+    assert ref.score == ref.max_score == scenario.max_points
     assert all(i.status == "passed" for i in ref.items)
 
+    others = sorted((folder / "tests").glob("*.py"))
+    assert len(others) >= 2, "every scenario ships at least two solutions besides the reference"
     partial_scores = []
-    for path in sorted((SCENARIO_DIR / "tests").glob("*.py")):
+    for path in others:
         declared = expected_score(load_solution(path), scenario)
-        _, run = _grade(harness, seed, path)
+        _, run = _grade(harness, seed, path, scenario_id)
         assert run.score == declared, (path.name, [(i.item_id, i.points, i.feedback) for i in run.items])
         partial_scores.append(run.score)
-    assert sum(1 for s in partial_scores if 0 < s < 100) >= 3  # real partial credit, not all-or-nothing
+    assert any(0 < s < scenario.max_points for s in partial_scores)  # real partial credit
 
 
 def test_partial_solutions_fail_for_the_declared_reasons(harness) -> None:

@@ -317,3 +317,24 @@ def test_gated_items_show_what_they_would_have_been(harness) -> None:  # noqa: A
 @pytest.mark.parametrize("given", ["13800138000", "138 0013 8000", "+86 138-0013-8000", "８６13800138000"])
 def test_phone_is_its_digits(given: str) -> None:
     assert n.normalise("phone", given) == "13800138000"
+
+
+def test_an_answer_is_compared_as_its_field_is_declared(tmp_path) -> None:  # noqa: ANN001
+    from sandbox.scenarios.loader import Scenario
+
+    load_builtin()
+    scenario = Scenario(
+        tmp_path,
+        {
+            "id": "unit",
+            "version": 1,
+            "title": {"zh": "单元"},
+            "minutes": 5,
+            "world": {"base": "default"},
+            "tasks": [{"id": "t", "text": {"zh": "t"}, "answers": [{"id": "price", "type": "money"}]}],
+            "rubric": [],
+        },
+    )
+    ctx = GradeContext(scenario, {}, {"price": "¥1,234.5"}, [], None, tmp_path)
+    assert _run("answer.equals", ctx, field="price", expected="1234.50").fraction == 1
+    assert _run("answer.equals", ctx, field="price", expected="1234.50", type="text").fraction == 0

@@ -15,6 +15,15 @@ def _shown(value: Any, type_: str) -> str:
     return f"{fmt_yuan(value)} 元" if type_ == "money" and isinstance(value, int) else str(value)
 
 
+def field_type(ctx: GradeContext, field: str, given: str | None) -> str:
+    """The answer type to compare as: the check's `type` if given, else the answer field's declared
+    type in the scenario, else text."""
+    if given:
+        return given
+    declared = {a["id"]: a.get("type") for a in ctx.scenario.answer_fields()}
+    return declared.get(field) or "text"
+
+
 def fact_value(facts: dict[str, Any], path: str) -> Any:
     """A fact by dotted path, e.g. 'order.total_fen'; None when an earlier item did not set it."""
     value: Any = facts
@@ -26,13 +35,15 @@ def fact_value(facts: dict[str, Any], path: str) -> Any:
 
 
 @check("answer", "answer.matches_fact", needs=("order",))
-def matches_fact(ctx: GradeContext, field: str, fact: str, type: str = "text") -> CheckResult:  # noqa: A002
-    """The answer equals a value of the object an earlier item graded, compared as `type`.
+def matches_fact(ctx: GradeContext, field: str, fact: str, type: str | None = None) -> CheckResult:  # noqa: A002
+    """The answer equals a value of the object an earlier item graded, compared as `type` (by
+    default the answer field's declared type).
 
     `fact` is a dotted path into what earlier items set, e.g. `order.number` (type id),
     `order.total_fen`, `order.shipping_fee_fen`, `order.goods_total_fen`, `order.paid_fen`
     (type money: the candidate writes yuan, the fact is in fen).
     """
+    type = field_type(ctx, field, type)  # noqa: A001
     if type not in NORMALISERS:
         raise ValueError(f"unknown answer type {type!r}; one of {', '.join(NORMALISERS)}")
     given = ctx.answers.get(field, "")
@@ -70,8 +81,10 @@ def order_number(ctx: GradeContext, field: str) -> CheckResult:
 
 
 @check("answer", "answer.equals")
-def equals(ctx: GradeContext, field: str, expected: Any, type: str = "text") -> CheckResult:  # noqa: A002
-    """The answer equals `expected` once both are normalised as `type` (text, id, money, date, set)."""
+def equals(ctx: GradeContext, field: str, expected: Any, type: str | None = None) -> CheckResult:  # noqa: A002
+    """The answer equals `expected` once both are normalised as `type` (text, id, phone, money, date,
+    set; by default the answer field's declared type)."""
+    type = field_type(ctx, field, type)  # noqa: A001
     given = ctx.answers.get(field, "")
     evidence = [text_evidence("考生填写", given or "（未填写）"), text_evidence("应为", expected)]
     if given.strip() and normalise(type, given) == normalise(type, str(expected)):
