@@ -265,6 +265,19 @@ def submit(client: WebClient) -> None:
     client.post("/exam/submit", {"confirm": "yes"})
 
 
+def wait_graded(control, attempt_id: int) -> bool:  # noqa: ANN001
+    """Wait until the attempt is graded and its one job finished (two commits, in that order)."""
+    return wait_for(
+        "the attempt to be graded and its job finished after the restart",
+        lambda: (
+            control.attempt(attempt_id)["status"] == "graded"
+            and [j["status"] for j in control.jobs(attempt_id)] == ["done"]
+        ),
+        GRADE_TIMEOUT,
+        every=0.2,
+    )
+
+
 def test_job_queued_by_a_process_that_does_not_grade_is_graded_after_a_restart(server) -> None:  # noqa: ANN001
     control = ControlReader(server.data)
     server.start(grading=False)
@@ -289,15 +302,7 @@ def test_job_queued_by_a_process_that_does_not_grade_is_graded_after_a_restart(s
     assert control.runs(attempt["id"]) == []
 
     server.start(grading=True)
-    graded = wait_for(
-        "the attempt to be graded and its job finished after the restart",
-        lambda: (
-            control.attempt(attempt["id"])["status"] == "graded"
-            and [j["status"] for j in control.jobs(attempt["id"])] == ["done"]
-        ),
-        GRADE_TIMEOUT,
-        every=0.2,
-    )
+    graded = wait_graded(control, attempt["id"])
     assert graded, server.log_tail()
     (run,) = control.runs(attempt["id"])
     (job,) = control.jobs(attempt["id"])
@@ -327,15 +332,7 @@ def test_run_killed_midway_is_marked_interrupted_and_graded_again(server) -> Non
     assert control.attempt(attempt["id"])["status"] == "submitted"
 
     server.start(grading=True)
-    wait_for(
-        "the attempt to be graded and its job finished after the restart",
-        lambda: (
-            control.attempt(attempt["id"])["status"] == "graded"
-            and [j["status"] for j in control.jobs(attempt["id"])] == ["done"]
-        ),
-        GRADE_TIMEOUT,
-        every=0.2,
-    )
+    wait_graded(control, attempt["id"])
     runs = control.runs(attempt["id"])
     assert [r["id"] for r in runs][0] == old["id"]
     first, last = runs[0], runs[-1]

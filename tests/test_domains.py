@@ -71,12 +71,24 @@ def test_desktop_shows_the_domains_apps(candidates) -> None:  # noqa: ANN001
         assert f'data-app="{app.id}"' in page
 
 
+def _candidate(app, ticket: str):  # noqa: ANN001, ANN202
+    """A client logged in as a new candidate of a new b2c-purchase exam."""
+    from sandbox.control import people
+
+    db = app.extensions["sandbox"].control.session()
+    exam = people.create_exam(db, f"X-{ticket}", "考试", ["b2c-purchase"])
+    people.add_candidate(db, exam, ticket, "考生", "pass1234")
+    db.commit()
+    db.close()
+    client = app.test_client()
+    assert client.post("/exam/login", data={"ticket_no": ticket, "password": "pass1234"}).status_code == 302
+    return client
+
+
 def test_a_scenario_lists_the_apps_its_paper_shows(tmp_path: Path, templates_dir: Path) -> None:
     import shutil
 
     import yaml
-
-    from sandbox.control import people
 
     folder = tmp_path / "scenarios" / "b2c-purchase"
     shutil.copytree(ROOT / "scenarios" / "b2c-purchase", folder)
@@ -84,14 +96,7 @@ def test_a_scenario_lists_the_apps_its_paper_shows(tmp_path: Path, templates_dir
     data["world"]["apps"] = ["shop"]
     (folder / "scenario.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     app = make_app(tmp_path / "data", templates_dir, SCENARIOS_DIR=folder.parent)
-    db = app.extensions["sandbox"].control.session()
-    exam = people.create_exam(db, "A-1", "应用", ["b2c-purchase"])
-    people.add_candidate(db, exam, "A0001", "考生", "pass1234")
-    db.commit()
-    db.close()
-    client = app.test_client()
-    client.post("/exam/login", data={"ticket_no": "A0001", "password": "pass1234"})
-    page = client.get("/exam/").get_data(as_text=True)
+    page = _candidate(app, "A0001").get("/exam/").get_data(as_text=True)
     assert 'data-app="shop"' in page and 'data-app="bank"' not in page
     app.extensions["sandbox"].grading.stop()
 
@@ -178,15 +183,7 @@ def test_adding_a_domain_is_adding_its_package_to_the_list(
         assert "demo_mail" in app.blueprints and "demo_mail.deliver" in ACTIONS
         load_builtin()
         assert ("state", "demo_mail.inbox_read") in CHECKS
-        from sandbox.control import people
-
-        db = app.extensions["sandbox"].control.session()
-        exam = people.create_exam(db, "M-1", "邮箱", ["b2c-purchase"])
-        people.add_candidate(db, exam, "M0001", "考生", "pass1234")
-        db.commit()
-        db.close()
-        client = app.test_client()
-        client.post("/exam/login", data={"ticket_no": "M0001", "password": "pass1234"})
+        client = _candidate(app, "M0001")
         assert 'data-app="mail"' in client.get("/exam/").get_data(as_text=True)
         # Its pages live in the candidate's world like every domain's (bound, recorded).
         assert client.get("/demo-mail/").get_data(as_text=True) == "收件箱"
