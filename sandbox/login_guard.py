@@ -89,20 +89,20 @@ def throttled(kind: str, field: str, template: str) -> Callable:
 
 
 def record(kind: str, account: str | None, outcome: str) -> None:
-    """Write a login attempt to the control database (its own session: the request's may roll back)."""
-    from sandbox.runtime import runtime
+    """Write a login attempt to the control database, on the request's own session.
 
-    db = runtime().control.session()
-    try:
-        db.add(
-            LoginRecord(
-                at=datetime.now(),
-                kind=kind,
-                account=(account or "").strip()[:80],
-                address=(request.remote_addr or "")[:64],
-                outcome=outcome,
-            )
+    (A second connection per request could exhaust the pool when a whole hall logs in at once.)
+    """
+    from sandbox.binding import control_db
+
+    db = control_db()
+    db.add(
+        LoginRecord(
+            at=datetime.now(),
+            kind=kind,
+            account=(account or "").strip()[:80],
+            address=(request.remote_addr or "")[:64],
+            outcome=outcome,
         )
-        db.commit()
-    finally:
-        db.close()
+    )
+    db.commit()

@@ -156,3 +156,32 @@ def test_examiner_logout_ends_the_copied_cookie(csrf_app) -> None:  # noqa: ANN0
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     resp = copied.get("/examiner/")
     assert resp.status_code == 302 and "/staff/login" in resp.location
+
+
+def test_a_whole_hall_logging_in_at_once_gets_in(app, rt) -> None:  # noqa: ANN001
+    """Forty simultaneous logins (more than the connection pool's base size): none fails or waits out."""
+    import threading
+
+    from sandbox.control import people
+
+    db = rt.control.session()
+    hall = people.create_exam(db, "H-1", "考场", ["b2c-purchase"])
+    for n in range(40):
+        people.add_candidate(db, hall, f"H{n:04d}", "考生", "pass1234")
+    db.commit()
+    db.close()
+    statuses: list[object] = []
+
+    def login(n: int) -> None:
+        try:
+            statuses.append(_login(app.test_client(), f"H{n:04d}", "pass1234").status_code)
+        except Exception as exc:  # noqa: BLE001 - what we look for
+            statuses.append(repr(exc))
+
+    threads = [threading.Thread(target=login, args=(n,)) for n in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert statuses == [302] * 40
+    assert len([r for r in _records(rt) if r[2] == "ok"]) == 40

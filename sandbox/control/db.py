@@ -11,7 +11,15 @@ from sandbox.control.models import ControlBase
 def make_engine(url: str) -> Engine:
     """Create the control engine; SQLite gets WAL so graders read while candidates write."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # A request may hold two connections at once (its own, and one to queue grading): a pool no
+        # larger than the concurrent requests would let a full exam hall wait on itself. SQLite
+        # connections are cheap file handles, so allow many.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=20,
+            max_overflow=200,
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # noqa: ANN001
