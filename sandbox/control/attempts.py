@@ -248,15 +248,7 @@ def reset_practice(rt: Any, db: Session, scenario: Scenario, attempt: Attempt) -
     scenario = archive(rt, scenario)
     now = time.time()
     old_path = Path(attempt.world_path)
-    resets = 1 + sum(
-        1
-        for _ in db.scalars(
-            select(ActionLog.id).where(
-                ActionLog.attempt_id == attempt.id, ActionLog.event_name == "attempt.reset"
-            )
-        )
-    )
-    name = f"{attempt.key}-r{resets}-{uuid.uuid4().hex[:6]}"
+    name = f"{attempt.key}-r{uuid.uuid4().hex[:8]}"  # a new file: the old world stays whole meanwhile
     path, params, identities = prepare_world(rt, scenario, attempt.seed, attempt.key, now, world_name=name)
     old = open_world(old_path, write_lock=True, actor="system") if old_path.exists() else None
     try:
