@@ -42,7 +42,7 @@ def test_an_account_is_locked_after_repeated_failures_even_for_the_right_passwor
     assert _login(client, " Ｔ0001 ", "pass1234").status_code == 429
     # The room is not locked out: a neighbour at the same address logs in.
     assert _login(app.test_client(), "T0002", "pass1234").status_code == 302
-    outcomes = [o for kind, account, o in _records(rt) if account.strip() in ("T0001", "Ｔ0001")]
+    outcomes = [o for _kind, account, o in _records(rt) if account.strip() in ("T0001", "Ｔ0001")]
     assert outcomes == ["wrong_password"] * 5 + ["locked", "locked"]
 
 
@@ -185,3 +185,22 @@ def test_a_whole_hall_logging_in_at_once_gets_in(app, rt) -> None:  # noqa: ANN0
         t.join(timeout=120)
     assert statuses == [302] * 40
     assert len([r for r in _records(rt) if r[2] == "ok"]) == 40
+
+
+def test_examiners_see_refused_logins(app, rt, exam) -> None:  # noqa: ANN001
+    _login(app.test_client(), "T0001", "wrong-pass")
+    _login(app.test_client(), "NOBODY", "guess")
+    _login(app.test_client(), "T0002", "pass1234")
+    examiner = app.test_client()
+    _staff_login(examiner, "examiner", "exam1234")
+    page = examiner.get("/examiner/logins").get_data(as_text=True)
+    assert 'data-outcome="wrong_password"' in page and "T0001" in page
+    assert 'data-outcome="unknown_account"' in page and "NOBODY" in page
+    assert "T0002" not in page  # successful logins only when asked for
+    everything = examiner.get("/examiner/logins?all=1").get_data(as_text=True)
+    assert "T0002" in everything and 'data-outcome="ok"' in everything
+    only = examiner.get("/examiner/logins?account=T0001&all=1").get_data(as_text=True)
+    assert "T0001" in only and "NOBODY" not in only
+    candidate = app.test_client()
+    _login(candidate, "T0002", "pass1234")
+    assert candidate.get("/examiner/logins").status_code == 302  # examiners only

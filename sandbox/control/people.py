@@ -108,3 +108,16 @@ def end_sessions(db: Session, person: Candidate | Staff) -> None:
     """Logout: every session of this person ends, including copies of the cookie."""
     person.session_generation = (person.session_generation or 0) + 1
     db.commit()
+
+
+def login_failure(db: Session, kind: str, account: str | None) -> str:
+    """How a failed login is recorded: a wrong password for an existing account, or an unknown one.
+
+    Asked only after the password check, which costs the same either way.
+    """
+    from sandbox.control.models import LoginOutcome
+
+    name = (account or "").strip()
+    column = Candidate.ticket_no if kind == "candidate" else Staff.username
+    exists = db.scalars(select(column).where(column == name)).first() is not None
+    return LoginOutcome.WRONG_PASSWORD if exists else LoginOutcome.UNKNOWN_ACCOUNT

@@ -50,7 +50,7 @@ def login():
     try:
         candidate = people.authenticate_candidate(control_db(), ticket_no, request.form.get("password"))
     except DomainError as exc:
-        login_guard.record("candidate", ticket_no, LoginOutcome.WRONG_PASSWORD)
+        login_guard.record("candidate", ticket_no, people.login_failure(control_db(), "candidate", ticket_no))
         return render_template("exam/login.html", error=refused(exc), ticket_no=ticket_no or ""), exc.status
     login_guard.record("candidate", ticket_no, LoginOutcome.OK)
     forget_login()
@@ -69,7 +69,7 @@ def staff_login():
     try:
         staff = people.authenticate_staff(control_db(), username, request.form.get("password"))
     except DomainError as exc:
-        login_guard.record("staff", username, LoginOutcome.WRONG_PASSWORD)
+        login_guard.record("staff", username, people.login_failure(control_db(), "staff", username))
         return render_template(
             "exam/staff_login.html", error=refused(exc), username=username or ""
         ), exc.status

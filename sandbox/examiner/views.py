@@ -14,7 +14,7 @@ from graders.results import to_csv, to_junit
 from graders.runner import evidence_file
 from sandbox.binding import control_db, done, refused
 from sandbox.control.access import staff_required
-from sandbox.control.models import ActionLog, Attempt, Exam, GradeRun, StaffRole
+from sandbox.control.models import ActionLog, Attempt, Exam, GradeRun, LoginOutcome, LoginRecord, StaffRole
 from sandbox.errors import DomainError
 from sandbox.parsing import query_int
 from sandbox.runtime import runtime
@@ -45,6 +45,25 @@ def attempts():
         exams=exams,
         exam_id=exam_id,
         scenarios={s.id: s for s in runtime().scenarios.all()},
+    )
+
+
+LOGIN_PAGE_SIZE = 200
+
+
+@bp.get("/logins")
+@examiner_only
+def logins():
+    """Login attempts, newest first: refused ones (wrong password, unknown account, locked) by default."""
+    show_all = request.args.get("all") == "1"
+    q = select(LoginRecord).order_by(LoginRecord.id.desc()).limit(LOGIN_PAGE_SIZE)
+    if not show_all:
+        q = q.where(LoginRecord.outcome != LoginOutcome.OK)
+    account = (request.args.get("account") or "").strip()[:80]
+    if account:
+        q = q.where(LoginRecord.account == account)
+    return render_template(
+        "examiner/logins.html", rows=list(control_db().scalars(q)), show_all=show_all, account=account
     )
 
 
