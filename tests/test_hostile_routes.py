@@ -134,3 +134,16 @@ def test_a_nul_byte_in_an_evidence_name_is_404(app, rt, exam) -> None:  # noqa: 
     examiner = app.test_client()
     examiner.post("/staff/login", data={"username": "examiner", "password": "exam1234"})
     assert examiner.get("/examiner/runs/1/evidence/a%00b.png").status_code == 404
+
+
+def test_head_requests_only_look(app, rt, exam) -> None:  # noqa: ANN001
+    """HEAD is a GET without a body: it never takes the POST path of a form page (no login attempt)."""
+    from sandbox.control.models import LoginRecord
+
+    client = app.test_client()
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and "POST" in rule.methods and "<" not in rule.rule:
+            assert client.head(rule.rule).status_code < 400, rule.rule
+    db = rt.control.session()
+    assert db.scalars(select(LoginRecord)).all() == []
+    db.close()

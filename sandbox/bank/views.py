@@ -21,7 +21,7 @@ def _account() -> BankAccount | None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Personal online banking login."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only look
         return render_template("bank/login.html")
     try:
         account = bank.login(

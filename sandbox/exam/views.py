@@ -44,7 +44,7 @@ def home():
 @login_guard.throttled("candidate", "ticket_no", "exam/login.html")
 def login():
     """Log in with admission ticket number and password."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only look
         return render_template("exam/login.html")
     ticket_no = request.form.get("ticket_no")
     try:
@@ -63,7 +63,7 @@ def login():
 @login_guard.throttled("staff", "username", "exam/staff_login.html")
 def staff_login():
     """Log in as an examiner or a trainee."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only look
         return render_template("exam/staff_login.html")
     username = request.form.get("username")
     try:
@@ -177,7 +177,7 @@ def submit():
     if attempt is None:
         return redirect(url_for("exam.login"))
     scenario = attempt_scenario(runtime(), attempt)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only look
         return render_template("exam/submit.html", fields=scenario.answer_fields())
     if request.form.get("confirm") != "yes":
         flash(gettext("请勾选确认后再交卷"), "warning")

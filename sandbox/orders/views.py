@@ -63,7 +63,7 @@ def pay(number: str):
     """Cashier: pay the order from a bank card with the payment password."""
     w = current_world()
     order = orders.get_order(w, g.customer, number)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only look
         return render_template("orders/pay.html", order=order, max_failures=MAX_PAYMENT_PASSWORD_FAILURES)
     try:
         orders.pay_order(

@@ -87,7 +87,7 @@ def product_image(code: str):
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     """Open a member account."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only look
         return render_template("storefront/register.html")
     f = request.form
     try:
@@ -104,7 +104,7 @@ def register():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Member login."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only look
         return render_template("storefront/login.html")
     try:
         customer = shop.authenticate(
