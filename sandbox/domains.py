@@ -6,8 +6,8 @@ the NPC actions scenarios may use and the grader checks about it. The applicatio
 world schema, the candidate's desktop and the grader registry all read this list, so adding a
 module means adding its package here and nothing else.
 
-Order matters only for display (the desktop shows apps in this order); packages are listed from
-the lowest layer up (see ARCHITECTURE.md).
+Packages are listed from the lowest layer up (see ARCHITECTURE.md); the desktop orders apps by
+their own `position`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class DesktopApp:
     css: str  # the tile's colour class
     endpoint: str  # where the app opens
     blueprints: tuple[str, ...]  # pages that belong to the app (its dock entry is lit on them)
+    position: int = 100  # place on the desktop, smallest first (the shop, then the bank, …)
 
 
 @dataclass(frozen=True)
@@ -96,5 +97,5 @@ def check_modules() -> list[str]:
 
 def desktop_apps(shown: list[str] | None = None) -> list[DesktopApp]:
     """The domains' desktop apps, or only those a scenario lists in `world.apps`."""
-    apps = [d.app for d in all_domains() if d.app]
+    apps = sorted((d.app for d in all_domains() if d.app), key=lambda a: a.position)
     return apps if shown is None else [a for a in apps if a.id in shown]

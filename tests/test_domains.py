@@ -196,3 +196,7 @@ def test_adding_a_domain_is_adding_its_package_to_the_list(
             del sys.modules[name]
         CHECKS.pop(("state", "demo_mail.inbox_read"), None)
         ACTIONS.pop("demo_mail.deliver", None)
+
+
+def test_the_shop_comes_first_on_the_desktop() -> None:
+    assert [a.id for a in domains.desktop_apps()][:2] == ["shop", "bank"]

@@ -8,5 +8,5 @@ DOMAIN = Domain(
     layer=1,
     models="sandbox.bank.models",
     views="sandbox.bank.views",
-    app=DesktopApp("bank", N_("网上银行"), "银", "bank", "bank.index", ("bank",)),
+    app=DesktopApp("bank", N_("网上银行"), "银", "bank", "bank.index", ("bank",), position=20),
 )
