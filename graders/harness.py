@@ -38,6 +38,7 @@ IDENTITY_FIELDS = {
     "login_password": "the online-banking login password",
     "payment_password": "the six-digit payment password the cashier asks for",
     "bank_balance_fen": "the starting balance in fen, as in world.accounts",
+    "email": "the identity's address in the world's mail (邮箱), e.g. buyer.123456@mail.sim",
 }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.pool import NullPool
 from sandbox.bank import services as bank
 from sandbox.bank.models import AccountKind, Bank
 from sandbox.domains import create_world_schema
+from sandbox.mail import services as mail
 from sandbox.storefront.models import Category, Customer, Product, Shop, Sku
 from sandbox.worlds.base import Event, WorldMeta
 from sandbox.worlds.clock import WorldClock
@@ -128,6 +129,17 @@ def populate(w: World, rng: random.Random, fake: Faker) -> None:
             )
         )
     db.flush()
+    # Every bank and every shop has a mailbox: systems write to candidates, candidates to shops.
+    for b in BANKS:
+        mail.open_mailbox(w, bank_mail_address(b["code"]), f"{b['name']}客服中心")
+    for position, shop in enumerate(sorted(shops.values(), key=lambda s: s.id), start=1):
+        mail.open_mailbox(w, f"shop{position:03d}@{mail.MAIL_DOMAIN}", shop.name)
+    db.flush()
+
+
+def bank_mail_address(bank_code: str) -> str:
+    """The address a bank's notices come from."""
+    return f"service@{bank_code.lower()}.{mail.MAIL_DOMAIN}"
 
 
 def build_world(path: Path, base: str = "default", seed: int = BASE_SEED) -> None:

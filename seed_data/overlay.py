@@ -7,9 +7,10 @@ import string
 from typing import Any
 
 from sandbox.bank import services as bank
+from sandbox.mail import services as mail
 from sandbox.worlds.world import World
 from seed_data.fakes import seeded_faker
-from seed_data.generate import card_number
+from seed_data.generate import bank_mail_address, card_number
 from seed_data.lists import BANKS
 
 
@@ -34,6 +35,8 @@ def make_identities(seed: int, accounts: list[dict[str, Any]]) -> list[dict[str,
                 "bank_balance_fen": int(spec.get("bank_balance_fen", 0)),
             }
         )
+        # Derived, not drawn, so adding it changed no other identity value.
+        out[-1]["email"] = f"{spec['role']}.{out[-1]['account_no'][-6:]}@{mail.MAIL_DOMAIN}"
     return out
 
 
@@ -63,3 +66,23 @@ def apply_overlay(
         )
         if ident["bank_balance_fen"]:
             bank.fund(w, account, ident["bank_balance_fen"])
+        if ident.get("email"):
+            box = mail.open_mailbox(w, ident["email"], ident["name"], owner=ident["role"])
+            welcome(w, box, ident)
+
+
+def welcome(w: World, box: object, ident: dict[str, Any]) -> None:
+    """The bank's account-opening notice, in the identity's inbox when the attempt starts."""
+    sender = mail.mailbox_by_address(w, bank_mail_address(ident["bank_code"]))
+    if sender is None:  # a world built before banks had mailboxes
+        return
+    masked = f"{ident['account_no'][:4]} **** **** {ident['account_no'][-4:]}"
+    mail.send(
+        w,
+        sender,
+        [box.address],
+        f"{ident['bank_name']}开户成功通知",
+        f"尊敬的{ident['name']}：\n\n您在{ident['bank_name']}的个人结算账户已开立，卡号 {masked}。"
+        f"\n网上银行登录密码与支付密码已另行告知，请妥善保管，切勿泄露。\n\n{ident['bank_name']}",
+        actor="system",
+    )

@@ -620,7 +620,7 @@ def test_attempt_world_overlay_funds_buyer(rt, exam) -> None:  # noqa: ANN001
         assert ident["payment_password"] not in (account.payment_password_hash or "")
         assert bank.login(w, ident["account_no"], ident["login_password"]).id == account.id
         names = [e.name for e in w.events()]
-        assert names == ["bank.account_opened", "bank.funded"]
+        assert names == ["bank.account_opened", "bank.funded", "mail.mailbox_opened", "mail.sent"]
         assert (
             w.db.scalar(select(func.count(BankAccount.id)).where(BankAccount.number == ident["account_no"]))
             == 1

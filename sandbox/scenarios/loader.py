@@ -20,7 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sandbox.scenarios.schema import SCENARIO_SCHEMA
 
 # Bump when seed_data changes what a template contains, so old templates are not reused.
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 
 
 class ScenarioError(Exception):

@@ -1,0 +1,112 @@
+"""Webmail: inbox, sent, compose, read a message, download an attachment."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from sandbox.binding import current_attempt, current_world, done, refused, session_world, set_session_world
+from sandbox.errors import N_, DomainError, NotFound
+from sandbox.mail import services as mail
+from sandbox.mail.models import Folder, Mailbox
+
+bp = Blueprint("mail", __name__, url_prefix="/mail")
+
+
+def _own_addresses() -> list[str]:
+    """The addresses of the candidate's own identities in this attempt."""
+    attempt = current_attempt()
+    return [i["email"] for i in (attempt.identities if attempt else []) if i.get("email")]
+
+
+def _mailbox() -> Mailbox:
+    """The mailbox being read: the chosen one of the candidate's identities, else the first."""
+    own = _own_addresses()
+    chosen = session_world().get("mailbox")
+    address = chosen if chosen in own else (own[0] if own else None)
+    box = mail.mailbox_by_address(current_world(), address) if address else None
+    if box is None:
+        raise NotFound(N_("没有可用的邮箱"))
+    return box
+
+
+def _page(template: str, status: int = 200, **context):  # noqa: ANN003, ANN202
+    box = _mailbox()
+    w = current_world()
+    return render_template(
+        template, box=box, own=_own_addresses(), unread=mail.unread_count(w, box), **context
+    ), status
+
+
+@bp.get("/")
+def inbox():
+    """The inbox, newest first."""
+    box = _mailbox()
+    return _page(
+        "mail/folder.html", folder=Folder.INBOX, messages=mail.folder(current_world(), box, Folder.INBOX)
+    )
+
+
+@bp.get("/sent")
+def sent():
+    """Messages sent from this mailbox."""
+    box = _mailbox()
+    return _page(
+        "mail/folder.html", folder=Folder.SENT, messages=mail.folder(current_world(), box, Folder.SENT)
+    )
+
+
+@bp.post("/switch")
+def switch():
+    """Read another of the candidate's own mailboxes."""
+    address = (request.form.get("address") or "").strip().lower()
+    if address not in _own_addresses():
+        raise NotFound(N_("没有可用的邮箱"))
+    set_session_world(mailbox=address)
+    return redirect(url_for("mail.inbox"))
+
+
+@bp.route("/compose", methods=["GET", "POST"])
+def compose():
+    """Write and send a message to addresses in the world (with an optional attachment)."""
+    if request.method != "POST":  # GET and HEAD only look
+        return _page("mail/compose.html", form={"to": request.args.get("to", "")[:200]})
+    form = {k: request.form.get(k, "") for k in ("to", "subject", "body")}
+    files = [
+        mail.Attachment(f.filename or "attachment", f.mimetype or "application/octet-stream", f.read())
+        for f in request.files.getlist("attachment")
+        if f and f.filename
+    ]
+    try:
+        mail.send(
+            current_world(),
+            _mailbox(),
+            mail.parse_recipients(form["to"]),
+            form["subject"],
+            form["body"],
+            attachments=files,
+        )
+    except DomainError as exc:
+        return _page("mail/compose.html", exc.status, form=form, error=refused(exc))
+    done(gettext("邮件已发送"))
+    return redirect(url_for("mail.sent"))
+
+
+@bp.get("/m/<int:message_pk>")
+def message(message_pk: int):
+    """One message: headers, text, sanitised HTML, attachments. Opening an inbox message reads it."""
+    w = current_world()
+    msg = mail.get_message(w, _mailbox(), message_pk)
+    if not w.read_only:
+        mail.mark_read(w, msg)
+    return _page("mail/message.html", msg=msg, shown=mail.show(msg))
+
+
+@bp.get("/m/<int:message_pk>/attachments/<int:index>")
+def attachment(message_pk: int, index: int):
+    """Download an attachment (always as a download, never shown inline)."""
+    msg = mail.get_message(current_world(), _mailbox(), message_pk)
+    file = mail.attachment(msg, index)
+    response = Response(file.data, mimetype="application/octet-stream")
+    response.headers.set("Content-Disposition", "attachment", filename=file.filename)
+    return response
