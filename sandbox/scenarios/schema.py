@@ -200,7 +200,7 @@ SCENARIO_SCHEMA = {
                         "type": "array",
                         "items": {"type": "string"},
                         "uniqueItems": True,
-                        "description": "the desktop apps this paper shows (ids: shop, bank); all when absent",
+                        "description": "the desktop apps this paper shows (ids: shop, bank, mail); all when absent",
                     },
                     "events": {
                         "type": "array",
