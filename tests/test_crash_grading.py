@@ -17,6 +17,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -39,8 +40,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Never set: waiting on it paces the checks of a condition that lives in another process's database
+# (nothing there can notify this one), and the wait ends as soon as the condition holds.
+_NEVER = threading.Event()
+
+
 def wait_for(what: str, condition: Callable[[], Any], timeout: float, every: float = 0.05) -> Any:
-    """Poll `condition` until it returns something truthy; fail with `what` after `timeout` s."""
+    """Check `condition` until it returns something truthy; fail with `what` after `timeout` s."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -48,7 +54,7 @@ def wait_for(what: str, condition: Callable[[], Any], timeout: float, every: flo
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(every)
+        _NEVER.wait(every)
 
 
 class ServerProcess:
