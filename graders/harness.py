@@ -9,7 +9,6 @@ Used by `scenarios verify`, the benchmarks and the tests. A solution is a Python
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from graders.browser import GradingBrowser
-from graders.checks import CHECK_INFO, CHECKS, load_builtin, load_scenario_checks
+from graders.checks import scenario_checks, unmet_needs  # noqa: F401  (re-exported for tools)
 from graders.runner import grade_attempt
 from sandbox.control import attempts as attempt_service
 from sandbox.control import signed_login
@@ -146,53 +145,6 @@ class Harness:
     def grade(self, attempt: Attempt) -> GradeRun:
         """Grade now with the harness's browser."""
         return grade_attempt(self.rt, attempt.id, "harness", self.browser)
-
-
-def scenario_checks(folder: Path) -> dict[tuple[str, str], Any]:
-    """The checks a scenario may use, by (kind, name): the built-in ones and its own checks.py's.
-
-    Checks another scenario's checks.py registered in this process are not included. A checks.py
-    that redefines a built-in check is refused (the registry is shared by every scenario).
-    """
-    load_builtin()
-    builtin = {key: fn for key, fn in CHECKS.items() if fn.__module__.startswith("graders.checks")}
-    load_scenario_checks(folder)
-    own_file = (Path(folder) / "checks.py").resolve()
-
-    def own(fn: Any) -> bool:
-        source = inspect.getsourcefile(inspect.unwrap(fn))
-        return source is not None and Path(source).resolve() == own_file
-
-    redefined = sorted(key for key, fn in builtin.items() if CHECKS[key] is not fn)
-    for key in redefined:
-        CHECKS[key] = builtin[key]
-    if redefined:
-        kind, name = redefined[0]
-        raise ValueError(f"{own_file} redefines the built-in {kind} check {name}; give it a name of its own")
-    return {**builtin, **{key: fn for key, fn in CHECKS.items() if own(fn)}}
-
-
-def unmet_needs(scenario: Any, checks: dict[tuple[str, str], Any]) -> list[str]:
-    """Rubric items whose check needs a fact that no earlier item's check sets (per CHECK_INFO)."""
-    setters: dict[str, list[str]] = {}
-    for (kind, name), info in sorted(CHECK_INFO.items()):
-        if (kind, name) in checks:
-            for fact in info.get("sets", ()):
-                setters.setdefault(fact, []).append(name)
-    facts: set[str] = set()
-    out = []
-    for index, item in enumerate(scenario.rubric):
-        key = (item["check"]["kind"], item["check"]["name"])
-        info = CHECK_INFO.get(key, {})
-        for fact in info.get("needs", ()):
-            if fact not in facts:
-                by = ", ".join(setters.get(fact, [])) or "no check"
-                out.append(
-                    f"rubric/{index} ({item['id']}): {key[1]} needs the fact {fact!r}, which no earlier "
-                    f"item sets (set by: {by})"
-                )
-        facts.update(info.get("sets", ()))
-    return out
 
 
 def expected_score(module: ModuleType, scenario: Any) -> float:

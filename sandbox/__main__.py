@@ -204,7 +204,7 @@ def _scenarios_root() -> Path:
 
 def _load_checked(folder: Path):  # noqa: ANN202
     """A scenario validated against the built-in checks and its own checks.py: (scenario, checks)."""
-    from graders.harness import scenario_checks
+    from graders.checks import scenario_checks
     from sandbox.scenarios.loader import ScenarioError, load_scenario
 
     try:
@@ -229,7 +229,7 @@ def _load_or_fail(scenario_id: str):  # noqa: ANN202
 @click.argument("ids", nargs=-1)
 def scenarios_validate(ids: tuple[str, ...]) -> None:
     """Validate scenario files against the schema and the checks (built-in and their own checks.py)."""
-    from graders.harness import unmet_needs
+    from graders.checks import unmet_needs
     from sandbox.scenarios.loader import ScenarioError
 
     root = _scenarios_root()

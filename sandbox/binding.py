@@ -73,6 +73,16 @@ def current_world() -> World:
     return g.world
 
 
+def bound_scenario():  # noqa: ANN201
+    """The scenario (version) of the bound attempt: its task texts, answer sheet and NPC rules.
+
+    Looked up once per request (it checks the scenario folder for changes).
+    """
+    if "scenario" not in g:
+        g.scenario = attempt_scenario(runtime(), g.attempt)
+    return g.scenario
+
+
 def grader_session() -> dict[str, Any] | None:
     """The grader's signed login, when this browser is a grader's (and it has not expired)."""
     grader = session.get("grader")
@@ -124,15 +134,14 @@ def _bind() -> Response | None:
         raise Forbidden(READ_ONLY_MESSAGE)  # a grader only looks
     attempt = _load_attempt()
     g.attempt = attempt
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if limit and (request.content_length or 0) > limit:
+    if _too_large():
         raise RequestEntityTooLarge()  # refused before any world is opened; still on the timeline
     if request.blueprint not in domains.world_blueprint_names():
         return None
     if attempt is None:
         flash(gettext("请先登录考试系统"), "warning")
         return redirect(url_for("exam.login"))
-    rules = attempt_scenario(runtime(), attempt).world.get("events") or []
+    rules = bound_scenario().world.get("events") or []
     w = open_attempt_world(attempt, rules)
     g.world = w
     if not grader_session():
@@ -161,11 +170,16 @@ def _catch_up_log(w: World, attempt: Attempt, locked: bool) -> None:
         w.restart_locked()
 
 
+def _too_large() -> bool:
+    """Whether the request's body is over the size limit (then it is never read)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    return bool(limit) and (request.content_length or 0) > limit
+
+
 def _recorded_form() -> dict[str, Any]:
     """The request's form for the log, secrets masked; a body over the size limit is not read."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
     too_large = {"（请求内容）": f"{request.content_length} 字节，超过上限，未读取"}
-    if limit and (request.content_length or 0) > limit:
+    if _too_large():
         return too_large
     try:
         return _redact(request.form)

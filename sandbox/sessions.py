@@ -30,20 +30,27 @@ def forget_login() -> None:
         session["lang"] = lang
 
 
+def logged_in_person() -> Candidate | Staff | None:
+    """The candidate or staff member of this cookie's login, if its generation is still current."""
+    from sandbox.binding import control_db
+
+    who = session.get("who") or {}
+    if not who.get("id"):
+        return None
+    model = Candidate if who.get("kind") == "candidate" else Staff
+    person = control_db().get(model, who["id"])
+    if person is None or (person.session_generation or 0) != who.get("gen"):
+        return None
+    return person
+
+
 def check_generation() -> Response | None:
     """Drop a login whose generation is stale (logged out, or logged in elsewhere since)."""
     who = session.get("who")
-    if not who or request.endpoint in OPEN_ENDPOINTS:
-        return None
-    from sandbox.binding import control_db
-
-    model = Candidate if who.get("kind") == "candidate" else Staff
-    person = control_db().get(model, who.get("id"))
-    if person is not None and (person.session_generation or 0) == who.get("gen"):
+    if not who or request.endpoint in OPEN_ENDPOINTS or logged_in_person() is not None:
         return None
     forget_login()
     if request.endpoint == "exam.status" or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": "session ended"}), 401
     flash(gettext("登录已失效（已退出，或已在其他地方登录），请重新登录"), "warning")
-    staff = model is Staff
-    return redirect(url_for("exam.staff_login" if staff else "exam.login"))
+    return redirect(url_for("exam.staff_login" if who.get("kind") == "staff" else "exam.login"))

@@ -172,3 +172,18 @@ def start_attempt(rt, candidate_ticket: str = "T0001") -> Attempt:  # noqa: ANN0
         return attempt_service.start_attempt(rt, db, rt.scenarios.get(SCENARIO), candidate=cand)
     finally:
         db.close()
+
+
+def action_log_rows(rt, attempt_id: int) -> list:  # noqa: ANN001
+    """An attempt's action-log rows, oldest first."""
+    from sqlalchemy import select
+
+    from sandbox.control.models import ActionLog
+
+    db = rt.control.session()
+    try:
+        return list(
+            db.scalars(select(ActionLog).where(ActionLog.attempt_id == attempt_id).order_by(ActionLog.id))
+        )
+    finally:
+        db.close()

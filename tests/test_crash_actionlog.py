@@ -22,11 +22,11 @@ from sqlalchemy import select
 from sandbox import binding
 from sandbox.control import attempts as attempt_service
 from sandbox.control import reconcile as log_reconcile
-from sandbox.control.models import ActionLog, Attempt, Staff
+from sandbox.control.models import Attempt, Staff
 from sandbox.worlds.base import Event
 from sandbox.worlds.store import open_world
 from sandbox.worlds.world import World
-from tests.conftest import GOOD_ADDRESS, SCENARIO
+from tests.conftest import GOOD_ADDRESS, SCENARIO, action_log_rows
 from tests.test_bad_input import buyer_identity, pay, pick_skus, place_order, wrong_password
 from tests.test_crash_grading import ControlReader, ServerProcess, WebClient
 
@@ -35,14 +35,7 @@ class Killed(BaseException):
     """Stands for the process dying: nothing after it runs (no error handler catches it)."""
 
 
-def log_rows(rt, attempt_id: int) -> list[ActionLog]:  # noqa: ANN001
-    db = rt.control.session()
-    try:
-        return list(
-            db.scalars(select(ActionLog).where(ActionLog.attempt_id == attempt_id).order_by(ActionLog.id))
-        )
-    finally:
-        db.close()
+log_rows = action_log_rows
 
 
 def world_events(path: str) -> list[Event]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sandbox.control import people, signed_login
 from sandbox.control.models import ActionLog, Attempt
 from sandbox.worlds.store import open_world
-from tests.conftest import SCENARIO, make_app, start_attempt
+from tests.conftest import SCENARIO, action_log_rows, make_app, start_attempt
 from tests.test_bad_input import (
     assert_refused,
     body,
@@ -371,14 +371,7 @@ def test_wrong_storefront_password_is_refused(candidates, shopper) -> None:  # n
 # --- action log ----------------------------------------------------------------------------------
 
 
-def _log(rt, attempt_id: int) -> list[ActionLog]:  # noqa: ANN001
-    db = rt.control.session()
-    try:
-        return list(
-            db.scalars(select(ActionLog).where(ActionLog.attempt_id == attempt_id).order_by(ActionLog.id))
-        )
-    finally:
-        db.close()
+_log = action_log_rows
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,53 @@ def load_scenario_checks(folder: Path) -> None:
         module = types.ModuleType(prefix)
         module.__file__ = str(path)
         exec(compile(path.read_bytes(), str(path), "exec"), module.__dict__)  # noqa: S102
+
+
+def scenario_checks(folder: Path) -> dict[tuple[str, str], Any]:
+    """The checks a scenario may use, by (kind, name): the built-in ones and its own checks.py's.
+
+    Checks another scenario's checks.py registered in this process are not included. A checks.py
+    that redefines a built-in check is refused (the registry is shared by every scenario).
+    """
+    load_builtin()
+    builtin = {key: fn for key, fn in CHECKS.items() if fn.__module__.startswith("graders.checks")}
+    load_scenario_checks(folder)
+    own_file = (Path(folder) / "checks.py").resolve()
+
+    def own(fn: Any) -> bool:
+        source = inspect.getsourcefile(inspect.unwrap(fn))
+        return source is not None and Path(source).resolve() == own_file
+
+    redefined = sorted(key for key, fn in builtin.items() if CHECKS[key] is not fn)
+    for key in redefined:
+        CHECKS[key] = builtin[key]
+    if redefined:
+        kind, name = redefined[0]
+        raise ValueError(f"{own_file} redefines the built-in {kind} check {name}; give it a name of its own")
+    return {**builtin, **{key: fn for key, fn in CHECKS.items() if own(fn)}}
+
+
+def unmet_needs(scenario: Any, checks: dict[tuple[str, str], Any]) -> list[str]:
+    """Rubric items whose check needs a fact that no earlier item's check sets (per CHECK_INFO)."""
+    setters: dict[str, list[str]] = {}
+    for (kind, name), info in sorted(CHECK_INFO.items()):
+        if (kind, name) in checks:
+            for fact in info.get("sets", ()):
+                setters.setdefault(fact, []).append(name)
+    facts: set[str] = set()
+    out = []
+    for index, item in enumerate(scenario.rubric):
+        key = (item["check"]["kind"], item["check"]["name"])
+        info = CHECK_INFO.get(key, {})
+        for fact in info.get("needs", ()):
+            if fact not in facts:
+                by = ", ".join(setters.get(fact, [])) or "no check"
+                out.append(
+                    f"rubric/{index} ({item['id']}): {key[1]} needs the fact {fact!r}, which no earlier "
+                    f"item sets (set by: {by})"
+                )
+        facts.update(info.get("sets", ()))
+    return out
 
 
 def known_checks() -> set[tuple[str, str]]:

@@ -57,6 +57,11 @@ def _cheapest_skus(ctx: GradeContext, category: str | None) -> set[str]:
     return {code for code, price in rows if price == low}
 
 
+def unpaid(order: Order) -> bool:
+    """Sort key putting paid orders first (the one the candidate went on to pay counts)."""
+    return order.payment_status != PaymentStatus.PAID
+
+
 def _line_label(line: OrderLine) -> str:
     return f"「{line.product_name}」{line.options_label}×{line.quantity}"
 
@@ -111,9 +116,10 @@ def order_matching(
         )
 
     judged = []
+    right_lines: dict[int, list[OrderLine]] = {}  # per order: the lines that are what the task asks
     for order in orders:
         fitting = [ln for ln in order.lines if line_fits(ln)]
-        right = [ln for ln in fitting if qty is None or ln.quantity == qty]
+        right = right_lines[order.id] = [ln for ln in fitting if qty is None or ln.quantity == qty]
         faults: list[str] = []
         if not fitting:
             faults.append("没有题目要求的商品：" + "、".join(_line_label(ln) for ln in order.lines))
@@ -140,26 +146,25 @@ def order_matching(
         judged,
         named=(lambda o: identifier(o.number) == identifier(given)) if given else None,
         named_text=given,
-        rank=lambda o: o.payment_status != PaymentStatus.PAID,
+        rank=unpaid,
     )
     if choice.chosen is None:
         nearest = [j.obj for j in judged if any(f.startswith("数量不对") for f in j.faults)]
-        if nearest:  # for the information of items that build on this one (see engine)
-            near_order = min(nearest, key=lambda o: (o.payment_status != PaymentStatus.PAID, o.id))
-            ctx.near_facts.update(
-                order_no=near_order.number,
-                order_customer_id=near_order.customer_id,
-                order=order_facts(near_order),
-            )
-        near = [f for j in judged for f in j.faults if f.startswith("数量不对")]
-        if near:
-            return CheckResult.failed(f"找到该商品的订单，但数量不对（应为 {qty}）", *choice.evidence("订单"))
-        return CheckResult.failed("没有找到符合题目要求的有效订单", *choice.evidence("订单"))
+        if not nearest:
+            return CheckResult.failed("没有找到符合题目要求的有效订单", *choice.evidence("订单"))
+        # For the information of items that build on this one (see engine).
+        near_order = min(nearest, key=lambda o: (unpaid(o), o.id))
+        ctx.near_facts.update(
+            order_no=near_order.number,
+            order_customer_id=near_order.customer_id,
+            order=order_facts(near_order),
+        )
+        return CheckResult.failed(f"找到该商品的订单，但数量不对（应为 {qty}）", *choice.evidence("订单"))
     order = choice.chosen.obj
     ctx.facts["order_no"] = order.number
     ctx.facts["order_customer_id"] = order.customer_id
     ctx.facts["order"] = order_facts(order)
-    right = [ln for ln in order.lines if line_fits(ln) and (qty is None or ln.quantity == qty)]
+    right = right_lines[order.id]
     evidence = [
         text_evidence("订单号", order.number),
         text_evidence("商品", [f"{ln.sku_code} {_line_label(ln)}" for ln in order.lines]),

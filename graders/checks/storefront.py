@@ -38,17 +38,13 @@ def customer_registered(ctx: GradeContext, phone: str | None = None) -> CheckRes
     customers = candidate_customers(ctx)
     if not customers:
         return CheckResult.failed("没有找到考生注册的商城账号")
-    judged = [
-        Judged(
-            c,
-            1.0 if phone is None or phone_digits(c.phone) == phone_digits(str(phone)) else 0.5,
-            []
-            if phone is None or phone_digits(c.phone) == phone_digits(str(phone))
-            else [f"手机号为 {c.phone}"],
-            f"账号 {c.username}",
-        )
-        for c in customers
-    ]
+
+    def judge(c: Customer) -> Judged[Customer]:
+        if phone is None or phone_digits(c.phone) == phone_digits(str(phone)):
+            return Judged(c, 1.0, [], f"账号 {c.username}")
+        return Judged(c, 0.5, [f"手机号为 {c.phone}"], f"账号 {c.username}")
+
+    judged = [judge(c) for c in customers]
     choice = choose(judged)
     c = choice.chosen.obj
     ctx.facts["customer_id"] = c.id

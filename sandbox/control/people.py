@@ -97,17 +97,14 @@ def authenticate_staff(db: Session, username: str, password: str) -> Staff:
     return staff
 
 
-def start_session(db: Session, person: Candidate | Staff) -> int:
-    """A new login: bump the session generation (older cookies of this person die) and return it."""
+def new_session_generation(db: Session, person: Candidate | Staff) -> int:
+    """Bump the person's session generation, ending every session of theirs; return the new one.
+
+    A login stores the new number in its cookie; a logout just bumps it.
+    """
     person.session_generation = (person.session_generation or 0) + 1
     db.commit()
     return person.session_generation
-
-
-def end_sessions(db: Session, person: Candidate | Staff) -> None:
-    """Logout: every session of this person ends, including copies of the cookie."""
-    person.session_generation = (person.session_generation or 0) + 1
-    db.commit()
 
 
 def login_failure(db: Session, kind: str, account: str | None) -> str:

@@ -21,15 +21,14 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from sandbox import domains, login_guard
-from sandbox.binding import control_db, current_attempt, done, refused
+from sandbox.binding import bound_scenario, control_db, current_attempt, done, refused
 from sandbox.control import attempts as attempt_service
 from sandbox.control import people, signed_login
 from sandbox.control.models import Attempt, AttemptStatus, Candidate, LoginOutcome, Staff, StaffRole
 from sandbox.errors import DomainError
 from sandbox.runtime import runtime
 from sandbox.safety import safe_next
-from sandbox.scenarios.versions import attempt_scenario
-from sandbox.sessions import forget_login
+from sandbox.sessions import forget_login, logged_in_person
 
 bp = Blueprint("exam", __name__)
 
@@ -54,7 +53,7 @@ def login():
         return render_template("exam/login.html", error=refused(exc), ticket_no=ticket_no or ""), exc.status
     login_guard.record("candidate", ticket_no, LoginOutcome.OK)
     forget_login()
-    generation = people.start_session(control_db(), candidate)
+    generation = people.new_session_generation(control_db(), candidate)
     session["who"] = {"kind": "candidate", "id": candidate.id, "name": candidate.name, "gen": generation}
     return redirect(url_for("exam.desktop"))
 
@@ -75,7 +74,7 @@ def staff_login():
         ), exc.status
     login_guard.record("staff", username, LoginOutcome.OK)
     forget_login()
-    generation = people.start_session(control_db(), staff)
+    generation = people.new_session_generation(control_db(), staff)
     session["who"] = {
         "kind": "staff",
         "id": staff.id,
@@ -89,11 +88,9 @@ def staff_login():
 @bp.post("/logout")
 def logout():
     """End the login on the server (every copy of the cookie) and forget it here."""
-    who = session.get("who") or {}
-    model = Candidate if who.get("kind") == "candidate" else Staff
-    person = control_db().get(model, who["id"]) if who.get("id") else None
-    if person is not None and (person.session_generation or 0) == who.get("gen"):
-        people.end_sessions(control_db(), person)
+    person = logged_in_person()
+    if person is not None:
+        people.new_session_generation(control_db(), person)
     forget_login()
     flash(gettext("已退出登录"), "success")
     return redirect(url_for("exam.home"))
@@ -162,7 +159,7 @@ def answers():
     attempt = current_attempt()
     if attempt is None:
         return redirect(url_for("exam.login"))
-    scenario = attempt_scenario(runtime(), attempt)
+    scenario = bound_scenario()
     if request.method == "POST":
         attempt_service.save_answers(control_db(), scenario, attempt, request.form)
         done(gettext("答案已保存"))
@@ -176,7 +173,7 @@ def submit():
     attempt = current_attempt()
     if attempt is None:
         return redirect(url_for("exam.login"))
-    scenario = attempt_scenario(runtime(), attempt)
+    scenario = bound_scenario()
     if request.method != "POST":  # GET and HEAD only look
         return render_template("exam/submit.html", fields=scenario.answer_fields())
     if request.form.get("confirm") != "yes":
@@ -248,7 +245,7 @@ def shell_context():
     attempt = g.get("attempt")
     if attempt is None:
         return {}
-    scenario = attempt_scenario(runtime(), attempt)
+    scenario = bound_scenario()
     lang = "en" if session.get("lang") == "en" else "zh"
     return {
         "scenario": scenario,
