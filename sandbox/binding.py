@@ -148,6 +148,8 @@ def _bind() -> Response | None:
         _catch_up_log(w, attempt, locked=not w.read_only and (request.method == "POST" or bool(rules)))
     if not w.read_only and w.meta().closed:
         w.read_only = True  # submitted while this request waited for the world's write lock
+    if not w.read_only and request.method != "POST" and not rules and npc.has_due(w):
+        w.restart_locked()  # a reading request runs what the world's systems scheduled, under the lock
     npc.run_due(w, rules)
     if request.method == "POST" and w.read_only:
         raise Forbidden(READ_ONLY_MESSAGE)

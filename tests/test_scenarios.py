@@ -19,6 +19,7 @@ from sandbox.scenarios.loader import (
     ScenarioError,
     load_scenario,
     render_value,
+    world_build_digest,
 )
 from sandbox.scenarios.params import MIN_STOCK_FOR_PICK, draw_params
 from sandbox.storefront import services as storefront
@@ -62,7 +63,7 @@ def test_real_scenario_validates() -> None:
         "visible",
     ]
     assert [f["id"] for f in s.answer_fields()] == ["order_no"]
-    assert s.template_key == f"b2c-purchase-v3-default-g{GENERATOR_VERSION}"
+    assert s.template_key == f"b2c-purchase-v3-default-g{GENERATOR_VERSION}-{world_build_digest()}"
     assert len(s.digest) == 12
     assert s.title("en") == "B2C online purchase" and s.title("fr") == "B2C网上购物"
 

@@ -17,7 +17,7 @@ from sandbox.bank.models import BankAccount, JournalEntry, JournalLine
 from sandbox.control import attempts as attempt_service
 from sandbox.control.models import Attempt, Candidate
 from sandbox.domains import load_npc_actions
-from sandbox.errors import Forbidden
+from sandbox.errors import DomainError, Forbidden
 from sandbox.orders import services as orders
 from sandbox.orders.models import FulfilmentStatus, Order, PaymentStatus
 from sandbox.scenarios.params import draw_params
@@ -665,3 +665,71 @@ def test_two_simultaneous_first_logins_make_one_attempt(rt, exam) -> None:  # no
     assert len(list(db1.scalars(sa_select(AttemptRow)))) == 1
     db1.close()
     db2.close()
+
+
+# --- Scheduled actions (the world's own systems) -------------------------------------------------
+
+SCHEDULE_LOG: list[tuple[str, object]] = []
+
+
+@npc.npc_action("test.remember")
+def _remember(w, args: dict, trigger: object) -> None:
+    SCHEDULE_LOG.append((args["tag"], w.now()))
+    w.emit("test.remembered", tag=args["tag"])
+    if args.get("again"):
+        npc.schedule(w, w.now() + timedelta(minutes=10), "test.remember", tag=args["again"])
+
+
+def test_scheduled_actions_run_once_at_their_due_time_in_order(world_file: Path) -> None:
+    SCHEDULE_LOG.clear()
+    t = FakeTime(T0)
+    w = open_world(world_file, real_now=t)
+    try:
+        npc.schedule(w, EPOCH + timedelta(minutes=30), "test.remember", tag="late")
+        npc.schedule(w, EPOCH + timedelta(minutes=5), "test.remember", tag="early", again="chained")
+        assert npc.run_due(w, []) == 0 and not npc.has_due(w)
+        t.now = T0 + 3600  # an hour of quiet: all three are due, each runs at its own time
+        assert npc.has_due(w)
+        assert npc.run_due(w, []) == 3
+        assert SCHEDULE_LOG == [
+            ("early", EPOCH + timedelta(minutes=5)),
+            ("chained", EPOCH + timedelta(minutes=15)),
+            ("late", EPOCH + timedelta(minutes=30)),
+        ]
+        assert [e.at for e in w.events("test.remembered")] == [v for _, v in SCHEDULE_LOG]
+        assert {e.actor for e in w.events("test.remembered")} == {"system"}
+        assert npc.run_due(w, []) == 0  # each once
+        assert w.now() == EPOCH + timedelta(hours=1)  # the clock is no longer pinned
+    finally:
+        w.close()
+
+
+def test_an_unknown_scheduled_action_is_refused(world_file: Path) -> None:
+    w = open_world(world_file)
+    try:
+        with pytest.raises(ValueError):
+            npc.schedule(w, EPOCH, "no.such.action")
+    finally:
+        w.close()
+
+
+@npc.npc_action("test.half_then_refuse")
+def _half_then_refuse(w, args: dict, trigger: object) -> None:
+    w.emit("test.half_done")
+    raise DomainError("refused half way")
+
+
+def test_a_refused_scheduled_action_leaves_nothing_half_done(world_file: Path) -> None:
+    t = FakeTime(T0)
+    w = open_world(world_file, real_now=t)
+    try:
+        npc.schedule(w, EPOCH + timedelta(minutes=1), "test.half_then_refuse")
+        t.now = T0 + 120
+        assert npc.run_due(w, []) == 1
+        w.commit()
+        assert w.events("test.half_done") == []
+        (skipped,) = w.events("npc.skipped")
+        assert skipped.payload["reason"] == "refused half way"
+        assert npc.run_due(w, []) == 0
+    finally:
+        w.close()

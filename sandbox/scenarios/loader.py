@@ -23,6 +23,27 @@ from sandbox.scenarios.schema import SCENARIO_SCHEMA
 GENERATOR_VERSION = 5
 
 
+@functools.cache
+def world_build_digest() -> str:
+    """A short digest of what builds a template: the world schema and the generator's source.
+
+    A changed table or generator makes new templates even if nobody bumped GENERATOR_VERSION.
+    """
+    from sandbox.domains import load_models
+    from sandbox.worlds.base import WorldBase
+
+    load_models()
+    h = hashlib.sha256()
+    for table in sorted(WorldBase.metadata.tables.values(), key=lambda t: t.name):
+        h.update(table.name.encode())
+        for column in table.columns:
+            h.update(f"{column.name}:{column.type!r}:{column.nullable}".encode())
+    seed_data = Path(__file__).resolve().parent.parent.parent / "seed_data"
+    for name in ("generate.py", "lists.py"):
+        h.update((seed_data / name).read_bytes())
+    return h.hexdigest()[:8]
+
+
 class ScenarioError(Exception):
     """A scenario file is malformed: where (file and path inside it) and what."""
 
@@ -127,8 +148,8 @@ class Scenario:
 
     @property
     def template_key(self) -> str:
-        """Templates are built once per (scenario, version, base, generator)."""
-        return f"{self.id}-v{self.version}-{self.world['base']}-g{GENERATOR_VERSION}"
+        """Templates are built once per (scenario, version, base, generator and world schema)."""
+        return f"{self.id}-v{self.version}-{self.world['base']}-g{GENERATOR_VERSION}-{world_build_digest()}"
 
     def title(self, lang: str = "zh") -> str:
         """Title in the given language (falls back to Chinese)."""

@@ -53,3 +53,17 @@ class NpcRun(WorldBase):
     rule: Mapped[int] = mapped_column(Integer)
     trigger_event_id: Mapped[int] = mapped_column(Integer, default=0)
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Scheduled(WorldBase):
+    """Something a system of the world will do at a world time: a cross-bank transfer arriving, a
+    payment notification retried, an unpaid trade closing. Run by the NPC runner when it is due."""
+
+    __tablename__ = "scheduled"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    outcome: Mapped[str] = mapped_column(String(200), default="")

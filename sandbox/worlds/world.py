@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +28,7 @@ class World:
         self.clock = clock
         self.read_only = read_only
         self.actor = actor
+        self.pinned: datetime | None = None  # world time while a scheduled action runs (see at())
         self.emitted: list[Event] = []  # emitted in the open unit of work
         self.committed: list[Event] = []  # emitted and committed during this handle's life
         sa_event.listen(db, "before_flush", self._refuse_writes_when_read_only)
@@ -36,8 +39,17 @@ class World:
             raise Forbidden(READ_ONLY_MESSAGE)
 
     def now(self) -> datetime:
-        """Current world-clock time."""
-        return self.clock.now()
+        """Current world-clock time (the due time while a scheduled action runs)."""
+        return self.pinned if self.pinned is not None else self.clock.now()
+
+    @contextmanager
+    def at(self, when: datetime) -> Iterator[None]:
+        """Run a block as if the world clock read `when` (a scheduled action, late by a quiet spell)."""
+        previous, self.pinned = self.pinned, when
+        try:
+            yield
+        finally:
+            self.pinned = previous
 
     def emit(self, name: str, actor: str | None = None, **payload: Any) -> Event:
         """Append a domain event stamped with world time."""
