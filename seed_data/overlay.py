@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import string
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from sandbox.bank import services as bank
 from sandbox.mail import services as mail
 from sandbox.worlds.world import World
+from seed_data import gateway_seed
 from seed_data.fakes import seeded_faker
 from seed_data.generate import bank_mail_address, card_number
 from seed_data.lists import BANKS
@@ -35,9 +37,17 @@ def make_identities(seed: int, accounts: list[dict[str, Any]]) -> list[dict[str,
                 "bank_balance_fen": int(spec.get("bank_balance_fen", 0)),
             }
         )
-        # Derived, not drawn, so adding it changed no other identity value.
+        # Derived, not drawn, so adding them changed no other identity value.
         out[-1]["email"] = f"{spec['role']}.{out[-1]['account_no'][-6:]}@{mail.MAIL_DOMAIN}"
+        out[-1]["platform_password"] = derived_secret(seed, spec["role"], "platform")
     return out
+
+
+def derived_secret(seed: int, role: str, purpose: str, length: int = 8) -> str:
+    """A password drawn from (seed, role, purpose) alone, so adding one moves no other drawn value."""
+    digest = hashlib.sha256(f"{seed}:{role}:{purpose}".encode()).digest()
+    alphabet = string.ascii_lowercase + string.digits
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
 
 
 def apply_overlay(
@@ -69,6 +79,7 @@ def apply_overlay(
         if ident.get("email"):
             box = mail.open_mailbox(w, ident["email"], ident["name"], owner=ident["role"])
             welcome(w, box, ident)
+    gateway_seed.overlay(w, identities)
 
 
 def welcome(w: World, box: object, ident: dict[str, Any]) -> None:
