@@ -8,14 +8,16 @@ from datetime import datetime
 from pathlib import Path
 
 from faker import Faker
-from sqlalchemy import create_engine, delete
+from sqlalchemy import create_engine, delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from sandbox.bank import notices
 from sandbox.bank import services as bank
 from sandbox.bank.models import AccountKind, Bank
 from sandbox.domains import create_world_schema
 from sandbox.mail import services as mail
+from sandbox.orders import payments
 from sandbox.storefront.models import Category, Customer, Product, Shop, Sku
 from sandbox.worlds.base import Event, WorldMeta
 from sandbox.worlds.clock import WorldClock
@@ -59,6 +61,9 @@ def populate(w: World, rng: random.Random, fake: Faker) -> None:
         kind=AccountKind.FUNDING,
         allow_negative=True,
     )
+    for b in BANKS:  # each bank's own books: money of cross-bank transfers in transit, fees earned
+        for kind in (AccountKind.CLEARING, AccountKind.FEES):
+            bank.internal_account(w, db.scalars(select(Bank).where(Bank.code == b["code"])).one(), kind)
     shops: dict[str, Shop] = {}
     product_no = 0
     for position, cat in enumerate(CATEGORIES, start=1):
@@ -134,12 +139,14 @@ def populate(w: World, rng: random.Random, fake: Faker) -> None:
         mail.open_mailbox(w, bank_mail_address(b["code"]), f"{b['name']}客服中心")
     for position, shop in enumerate(sorted(shops.values(), key=lambda s: s.id), start=1):
         mail.open_mailbox(w, f"shop{position:03d}@{mail.MAIL_DOMAIN}", shop.name)
+        # Each shop is signed up with the payment platform; its keys are made on its first sale.
+        payments.open_setup(w, shop)
     db.flush()
 
 
 def bank_mail_address(bank_code: str) -> str:
     """The address a bank's notices come from."""
-    return f"service@{bank_code.lower()}.{mail.MAIL_DOMAIN}"
+    return notices.bank_mail_address(bank_code)
 
 
 def build_world(path: Path, base: str = "default", seed: int = BASE_SEED) -> None:

@@ -8,6 +8,7 @@ from sandbox.bank import services as bank
 from sandbox.orders.models import Order
 from sandbox.storefront.models import Sku
 from tests.conftest import first_address_id
+from tests.platform_pay import pay_and_return
 
 
 def _sku(candidates, client, min_stock: int = 10) -> Sku:  # noqa: ANN001
@@ -33,14 +34,12 @@ def test_buy_and_pay_moves_money_and_stock(candidates, shopper):  # noqa: ANN001
     assert resp.status_code == 302 and resp.location.endswith("/pay")
     number = resp.location.split("/")[-2]
     ident = candidates.attempt_of(shopper).identities[0]
-    resp = shopper.post(
-        f"/shop/orders/{number}/pay",
-        data={"account_no": ident["account_no"], "payment_password": ident["payment_password"]},
-    )
-    assert resp.status_code == 302
+    resp = pay_and_return(shopper, number, ident)
+    assert resp.status_code == 302 and resp.location.endswith(f"/shop/orders/{number}")
     w = candidates.world(shopper)
     order = w.db.scalars(select(Order).where(Order.number == number)).one()
     assert order.payment_status == "paid" and order.display_status == "awaiting_shipment"
+    assert order.paid_via == "notify" and order.trade_no  # the verified notification, not the return
     assert order.total_fen == sku.price_fen * 3 + 800
     buyer = bank.find_account(w, ident["account_no"])
     assert bank.balance(w, buyer) == 500000 - order.total_fen
@@ -66,10 +65,7 @@ def test_order_check_prefers_the_order_the_candidate_paid(candidates, shopper, r
         numbers.append(resp.location.split("/")[-2])
     attempt = candidates.attempt_of(shopper)
     ident = attempt.identities[0]
-    shopper.post(
-        f"/shop/orders/{numbers[1]}/pay",
-        data={"account_no": ident["account_no"], "payment_password": ident["payment_password"]},
-    )
+    pay_and_return(shopper, numbers[1], ident)
     load_builtin()
     w = candidates.world(shopper)
     ctx = GradeContext(rt.scenarios.get("b2c-purchase"), {}, {}, [], w, rt.store.root)

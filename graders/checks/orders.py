@@ -207,18 +207,33 @@ def ship_to_matches(ctx: GradeContext, address: dict) -> CheckResult:
 
 @check("event", "payment.succeeded_for_order", needs=("order_no",))
 def payment_succeeded_for_order(ctx: GradeContext) -> CheckResult:
-    """The order found by an earlier item was paid by the candidate."""
+    """The order found by an earlier item was paid by the candidate at the platform, and the shop knows."""
     number = ctx.facts.get("order_no")
     if not number:
         return CheckResult.failed("没有可核对付款的订单")
-    for ev in ctx.world.events("payment.succeeded"):
-        if ev.payload.get("order_no") == number and ev.actor == "candidate":
-            return CheckResult.passed(
-                f"订单 {number} 已于 {ev.at:%Y-%m-%d %H:%M:%S} 付款",
-                text_evidence("事件", f"#{ev.id} payment.succeeded"),
-                text_evidence("付款账号", ev.payload.get("account_no")),
-                text_evidence("金额（分）", ev.payload.get("amount_fen")),
-            )
+    paid_by_candidate = [
+        ev
+        for ev in ctx.world.events("gateway.trade_paid")
+        if ev.payload.get("out_trade_no") == number and ev.actor == "candidate"
+    ]
+    recorded = [ev for ev in ctx.world.events("payment.succeeded") if ev.payload.get("order_no") == number]
+    if paid_by_candidate and recorded:
+        pay, shop = paid_by_candidate[0], recorded[0]
+        how = {"notify": "支付平台异步通知（已验签）", "query": "商户主动查询交易"}.get(
+            shop.payload.get("via"), "—"
+        )
+        return CheckResult.passed(
+            f"订单 {number} 已于 {pay.at:%Y-%m-%d %H:%M:%S} 在支付平台付款，商城已确认",
+            text_evidence(
+                "支付事件", f"#{pay.id} gateway.trade_paid（交易号 {pay.payload.get('trade_no')}）"
+            ),
+            text_evidence("付款账号", pay.payload.get("account_no")),
+            text_evidence("付款方式", pay.payload.get("channel")),
+            text_evidence("金额（分）", pay.payload.get("amount_fen")),
+            text_evidence("商城确认方式", f"#{shop.id} payment.succeeded，{how}"),
+        )
+    if paid_by_candidate:
+        return CheckResult.failed(f"订单 {number} 已在支付平台付款，但商城尚未确认收款")
     return CheckResult.failed(f"订单 {number} 没有付款记录")
 
 

@@ -81,6 +81,11 @@ class Order(WorldBase):
     placed_at: Mapped[datetime] = mapped_column(DateTime)
     paid_at: Mapped[datetime | None] = mapped_column(DateTime)
     paid_from_account: Mapped[str | None] = mapped_column(String(32))
+    # The platform's trade for this order, and how the shop learnt it was paid (notify | query).
+    trade_no: Mapped[str | None] = mapped_column(String(40))
+    paid_via: Mapped[str | None] = mapped_column(String(12))
+    # The signed page.pay request sent for this order, resent as is (the platform is idempotent).
+    payment_request: Mapped[dict[str, str] | None] = mapped_column(JSON)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -126,3 +131,7 @@ class OrderLine(WorldBase):
     def subtotal_fen(self) -> int:
         """Price times quantity."""
         return self.unit_price_fen * self.quantity
+
+
+# The shops' side of the payment platform lives in its own module; importing it registers its tables.
+from sandbox.orders import payment_models  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""Order services: place from cart, pay through the bank, cancel, ship, confirm receipt."""
+"""Order services: place from cart, cancel, ship, confirm receipt (paying is in orders.payments)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from itertools import groupby
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from sandbox.bank import services as bank
 from sandbox.errors import N_, Conflict, DomainError, NotFound
 from sandbox.orders.models import (
     SHIPPING_METHODS,
@@ -133,21 +132,6 @@ def cancel_order(w: World, customer: Customer, number: str) -> Order:
     order.status = OrderStatus.CLOSED
     order.closed_at = w.now()
     w.emit("order.cancelled", order_no=order.number)
-    return order
-
-
-def pay_order(w: World, customer: Customer, number: str, account_no: str, payment_password: str) -> Order:
-    """Pay an order from a bank account: one balanced transfer to the shop, then mark paid."""
-    order = get_order(w, customer, number)
-    if order.status != OrderStatus.OPEN or order.payment_status != PaymentStatus.UNPAID:
-        raise Conflict(N_("该订单当前不能付款"))
-    payer = bank.authorize_payment(w, account_no, payment_password)
-    payee = bank.find_account(w, order.shop.bank_account_no)
-    bank.transfer(w, payer, payee, order.total_fen, f"网上购物 {order.shop.name}", order.number)
-    order.payment_status = PaymentStatus.PAID
-    order.paid_at = w.now()
-    order.paid_from_account = payer.number
-    w.emit("payment.succeeded", order_no=order.number, amount_fen=order.total_fen, account_no=payer.number)
     return order
 
 

@@ -1,13 +1,13 @@
-"""Order pages: list with status tabs, detail, cancel, confirm receipt, and the bank cashier."""
+"""Order pages: list with status tabs, detail, cancel, confirm receipt, paying through the platform."""
 
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from sandbox.bank.services import MAX_PAYMENT_PASSWORD_FAILURES
 from sandbox.binding import current_world, customer_required, done, refused
 from sandbox.errors import DomainError
+from sandbox.orders import payments
 from sandbox.orders import services as orders
 from sandbox.orders.models import ORDER_EVENT_LABELS, SHIPPING_METHODS, STATUS_LABELS
 from sandbox.storefront import services as storefront
@@ -60,29 +60,17 @@ def confirm(number: str):
 @bp.route("/orders/<number>/pay", methods=["GET", "POST"])
 @customer_required
 def pay(number: str):
-    """Cashier: pay the order from a bank card with the payment password."""
+    """Pay an order: the shop signs a page.pay request and the browser carries it to the platform."""
     w = current_world()
     order = orders.get_order(w, g.customer, number)
     if request.method != "POST":  # GET and HEAD only look
-        return render_template("orders/pay.html", order=order, max_failures=MAX_PAYMENT_PASSWORD_FAILURES)
+        return render_template("orders/pay.html", order=order)
     try:
-        orders.pay_order(
-            w,
-            g.customer,
-            number,
-            request.form.get("account_no", ""),
-            request.form.get("payment_password", ""),
-        )
+        params = payments.order_payment_request(w, order)
     except DomainError as exc:
-        return render_template(
-            "orders/pay.html",
-            order=order,
-            error=refused(exc),
-            max_failures=MAX_PAYMENT_PASSWORD_FAILURES,
-            account_no=request.form.get("account_no", ""),
-        ), exc.status
-    done(gettext("付款成功！订单号 %(no)s", no=number))
-    return redirect(url_for("orders.detail", number=number))
+        return render_template("orders/pay.html", order=order, error=refused(exc)), exc.status
+    done(gettext("正在前往支付平台…"), "info")
+    return render_template("orders/to_platform.html", params=params, gateway_url=payments.GATEWAY_URL)
 
 
 @bp.get("/checkout")
@@ -109,3 +97,7 @@ def place_order():
     if len(placed) == 1:
         return redirect(url_for("orders.pay", number=placed[0].number))
     return redirect(url_for("orders.index"))
+
+
+# The shop's side of the payment platform (notify and return URLs, the back office) registers here too.
+from sandbox.orders import payment_views  # noqa: E402, F401

@@ -29,6 +29,8 @@
     var link = e.target.closest && e.target.closest("[data-action=back]");
     if (link && window.history.length > 1) { e.preventDefault(); window.history.back(); }
   });
+  // A signed request the browser carries to another site (the payment platform) goes by itself.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-autosubmit]"), function (f) { f.submit(); });
   document.addEventListener("submit", function (e) {
     var msg = e.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
