@@ -7,10 +7,9 @@ import random
 import string
 from typing import Any
 
-from sandbox.bank import services as bank
 from sandbox.mail import services as mail
 from sandbox.worlds.world import World
-from seed_data import gateway_seed
+from seed_data import bank_seed, gateway_seed
 from seed_data.fakes import seeded_faker
 from seed_data.generate import bank_mail_address, card_number
 from seed_data.lists import BANKS
@@ -40,6 +39,7 @@ def make_identities(seed: int, accounts: list[dict[str, Any]]) -> list[dict[str,
         # Derived, not drawn, so adding them changed no other identity value.
         out[-1]["email"] = f"{spec['role']}.{out[-1]['account_no'][-6:]}@{mail.MAIL_DOMAIN}"
         out[-1]["platform_password"] = derived_secret(seed, spec["role"], "platform")
+        bank_seed.identity_fields(seed, spec, out[-1], out[:-1])
     return out
 
 
@@ -66,19 +66,11 @@ def apply_overlay(
     meta.scenario_id = scenario_id
     meta.attempt_key = attempt_key
     for ident in identities:
-        account = bank.open_account(
-            w,
-            bank_code=ident["bank_code"],
-            number=ident["account_no"],
-            holder=ident["name"],
-            login_password=ident["login_password"],
-            payment_password=ident["payment_password"],
-        )
-        if ident["bank_balance_fen"]:
-            bank.fund(w, account, ident["bank_balance_fen"])
+        own_card = bank_seed.overlay_identity(w, ident)
         if ident.get("email"):
             box = mail.open_mailbox(w, ident["email"], ident["name"], owner=ident["role"])
-            welcome(w, box, ident)
+            if own_card:
+                welcome(w, box, ident)
     gateway_seed.overlay(w, identities)
 
 

@@ -16,7 +16,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from seed_data.lists import CATEGORIES
+from seed_data.lists import BANKS, CATEGORIES
+
+# The roles an identity of world.accounts may have (seed_data/bank_seed.py says what each gets).
+ACCOUNT_ROLES = ("buyer", "seller", "merchant", "applicant", "teller", "operator", "approver", "payee")
 
 
 def closed(
@@ -186,11 +189,40 @@ SCENARIO_SCHEMA = {
                         "description": "the candidate's identities, one per role",
                         "items": closed(
                             {
-                                "role": {"enum": ["buyer", "seller"], "description": "buyer or seller"},
+                                "role": {
+                                    "enum": list(ACCOUNT_ROLES),
+                                    "description": "buyer, seller, merchant (a card); applicant (no account "
+                                    "yet: applies online); teller (柜员 at the counter); operator, approver "
+                                    "(经办, 复核 of a company account); payee (someone else's card)",
+                                },
                                 "bank_balance_fen": {
                                     "type": "integer",
                                     "minimum": 0,
-                                    "description": "starting bank balance (fen)",
+                                    "description": "starting bank balance (fen); for an applicant the cash paid "
+                                    "in when the counter opens the account; for operator/approver the company "
+                                    "account's (the first of the company)",
+                                },
+                                "bank": {
+                                    "enum": [b["code"] for b in BANKS],
+                                    "description": "the identity's bank (drawn from the seed when absent)",
+                                },
+                                "same_bank_as": {
+                                    "enum": list(ACCOUNT_ROLES),
+                                    "description": "at the bank of the earlier identity with this role",
+                                },
+                                "other_bank_than": {
+                                    "enum": list(ACCOUNT_ROLES),
+                                    "description": "at another bank than the earlier identity with this role",
+                                },
+                                "account_type": {
+                                    "enum": ["personal", "enterprise"],
+                                    "description": "applicant: a personal account (default) or, as the legal "
+                                    "representative of a registered company, a company account",
+                                },
+                                "company": {
+                                    "type": "string",
+                                    "description": "operator/approver: identities with the same key share one "
+                                    "company account (default: one company)",
                                 },
                             },
                             ("role",),
