@@ -8,5 +8,6 @@ DOMAIN = Domain(
     layer=1,
     models="sandbox.mail.models",
     views="sandbox.mail.views",
+    npc_actions="sandbox.mail.npc",
     app=DesktopApp("mail", N_("邮箱"), "邮", "mail", "mail.inbox", ("mail",), position=30),
 )
