@@ -44,17 +44,36 @@ def buy(page: Any, ctx: Any, quantity: int) -> str:
     page.fill("#quantity", str(quantity))
     page.get_by_role("button", name="立即购买").click()
     page.get_by_role("button", name="提交订单").click()
-    page.locator(".bankhead", has_text="网上银行支付").wait_for()
+    page.locator('[data-role="go-pay"]').wait_for()
     return page.url.rstrip("/").split("/")[-2]
 
 
-def pay(page: Any, ctx: Any, order_no: str) -> None:
-    """Pay the order at the bank cashier."""
+def open_cashier(page: Any, ctx: Any, order_no: str) -> None:
+    """From the order's payment page to the platform's cashier."""
     page.goto(ctx.url(f"/shop/orders/{order_no}/pay"))
-    page.fill("#account_no", ctx.buyer["account_no"])
-    page.fill("#payment_password", ctx.buyer["payment_password"])
+    page.get_by_role("button", name="去支付平台付款").click()
+    page.locator('[data-role="card-pay"]').wait_for()
+
+
+def pay(page: Any, ctx: Any, order_no: str) -> None:
+    """Pay the order at the platform's cashier with the buyer's platform account."""
+    open_cashier(page, ctx, order_no)
+    if page.locator("#email").count():  # the cashier remembers a login within the session
+        page.fill("#email", ctx.buyer["email"])
+        page.fill("#password", ctx.buyer["platform_password"])
+        page.get_by_role("button", name="登录账户").click()
+    page.fill("#pay_password", ctx.buyer["payment_password"])
     page.get_by_role("button", name="确认付款").click()
-    page.locator(".flash", has_text="付款成功").wait_for()
+    page.locator(".flash", has_text="付款成功！订单号").wait_for()
+
+
+def pay_by_card(page: Any, ctx: Any, order_no: str) -> None:
+    """Pay the order at the platform's cashier with the buyer's bank card."""
+    open_cashier(page, ctx, order_no)
+    page.fill("#card_no", ctx.buyer["account_no"])
+    page.fill("#card_password", ctx.buyer["payment_password"])
+    page.locator('[data-role="card-pay"] button[type=submit]').click()
+    page.locator(".flash", has_text="付款成功！订单号").wait_for()
 
 
 def write_answer(page: Any, ctx: Any, order_no: str) -> None:
