@@ -52,6 +52,12 @@ TEST_CARDS = (
 _BY_NUMBER = {card.number: card for card in TEST_CARDS}
 
 
+def payments_of(w: World, user: PlatformUser, limit: int = 50) -> list[Trade]:
+    """The trades a platform user paid, newest first."""
+    q = select(Trade).where(Trade.buyer_user_pk == user.id).order_by(Trade.id.desc()).limit(limit)
+    return list(w.db.scalars(q))
+
+
 def normalise_card(raw: str) -> str:
     """A card number typed with spaces or dashes, as digits; DomainError if it is not one."""
     number = re.sub(r"[\s-]", "", raw or "")

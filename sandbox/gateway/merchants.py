@@ -135,8 +135,8 @@ def check_url(url: str, label: str) -> str:
 
 def set_app_urls(w: World, app: MerchantApp, *, notify_url: str, return_url: str) -> MerchantApp:
     """Set where notifications go and where the cashier sends the buyer back to."""
-    app.notify_url = check_url(notify_url, N_("异步通知地址"))
-    app.return_url = check_url(return_url, N_("同步返回地址"))
+    checked = check_url(notify_url, N_("异步通知地址")), check_url(return_url, N_("同步返回地址"))
+    app.notify_url, app.return_url = checked
     w.emit("gateway.app_updated", app_id=app.app_id, notify_url=app.notify_url, return_url=app.return_url)
     return app
 

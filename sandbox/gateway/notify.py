@@ -138,13 +138,12 @@ def notify(w: World, trade: Trade, kind: str, refund: Refund | None = None) -> N
     notify_id = _notify_id(w, trade)
     note = Notification(
         notify_id=notify_id,
-        trade_pk=trade.id,
         kind=kind,
         url=url,
         params=notification_params(w, trade, notify_id, refund),
         created_at=w.now(),
     )
-    w.db.add(note)
+    trade.notifications.append(note)
     w.db.flush()
     deliver(w, note)
     return note
@@ -161,8 +160,8 @@ def deliver(w: World, note: Notification) -> NotifyAttempt:
             outcome, response = _call(w, receiver, note)
     finally:
         w.actor = previous_actor
-    attempt = NotifyAttempt(notification_pk=note.id, at=w.now(), response=response[:200], outcome=outcome)
-    w.db.add(attempt)
+    attempt = NotifyAttempt(at=w.now(), response=response[:200], outcome=outcome)
+    note.attempts.append(attempt)
     w.db.flush()
     count = len(note.attempts)
     w.emit(

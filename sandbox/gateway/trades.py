@@ -368,14 +368,13 @@ def refund(
     except DomainError:
         raise GatewayError("ACQ.SELLER_BALANCE_NOT_ENOUGH") from None
     made = Refund(
-        trade_pk=trade.id,
         out_request_no=out_request_no,
         amount_fen=fen,
         reason=reason,
         via=via,
         created_at=w.now(),
     )
-    w.db.add(made)
+    trade.refunds.append(made)
     trade.refunded_fen += fen
     w.db.flush()
     w.emit(
