@@ -58,6 +58,10 @@ class SolveContext:
         """The buyer identity (bank card and passwords)."""
         return next(i for i in self.identities if i["role"] == "buyer")
 
+    def identity(self, role: str) -> dict[str, Any]:
+        """The identity of a role (merchant, applicant, teller …)."""
+        return next(i for i in self.identities if i["role"] == role)
+
     def url(self, path: str) -> str:
         """Absolute URL of a sandbox path."""
         return self.base_url + path

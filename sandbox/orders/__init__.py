@@ -9,5 +9,5 @@ DOMAIN = Domain(
     models="sandbox.orders.models",
     views="sandbox.orders.views",
     npc_actions="sandbox.orders.npc",
-    checks=("graders.checks.orders",),
+    checks=("graders.checks.orders", "graders.checks.shop_payments"),
 )

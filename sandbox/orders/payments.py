@@ -183,7 +183,12 @@ def order_payment_request(w: World, order: Order) -> dict[str, str]:
 
 def _public_of(setup: ShopPaymentSetup) -> str:
     """The public half of the shop's own key (to tell whether a stored request is still signed by it)."""
-    key = serialization.load_pem_private_key(setup.merchant_private_key_pem.encode(), password=None)
+    return public_half(setup.merchant_private_key_pem)
+
+
+def public_half(private_key_pem: str) -> str:
+    """The public key (PEM) of a private key (PEM)."""
+    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
     return key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
 
 
