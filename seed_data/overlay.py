@@ -9,7 +9,7 @@ from typing import Any
 
 from sandbox.mail import services as mail
 from sandbox.worlds.world import World
-from seed_data import bank_seed, gateway_seed
+from seed_data import bank_seed, gateway_seed, shop_seed
 from seed_data.fakes import seeded_faker
 from seed_data.generate import bank_mail_address, card_number
 from seed_data.lists import BANKS
@@ -40,6 +40,8 @@ def make_identities(seed: int, accounts: list[dict[str, Any]]) -> list[dict[str,
         out[-1]["email"] = f"{spec['role']}.{out[-1]['account_no'][-6:]}@{mail.MAIL_DOMAIN}"
         out[-1]["platform_password"] = derived_secret(seed, spec["role"], "platform")
         bank_seed.identity_fields(seed, spec, out[-1], out[:-1])
+        if spec["role"] == "merchant":  # the candidate's own shop and its back office
+            out[-1].update(shop_seed.merchant_fields(seed, out[-1]))
     return out
 
 
@@ -58,8 +60,11 @@ def apply_overlay(
     clock_scale: float,
     scenario_id: str,
     attempt_key: str,
+    accounts: list[dict[str, Any]] | None = None,
+    params: dict[str, Any] | None = None,
 ) -> None:
-    """Make the cloned template this attempt's world."""
+    """Make the cloned template this attempt's world (`accounts` as the scenario lists them, `params`
+    as drawn, for what an account spec says in terms of the parameters)."""
     meta = w.meta()
     meta.started_real = started_real
     meta.clock_scale = clock_scale
@@ -71,6 +76,7 @@ def apply_overlay(
             box = mail.open_mailbox(w, ident["email"], ident["name"], owner=ident["role"])
             if own_card:
                 welcome(w, box, ident)
+    shop_seed.overlay(w, identities, accounts, params)
     gateway_seed.overlay(w, identities)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from graders.checks import CheckResult, check, text_evidence
 from graders.context import GradeContext
 from graders.normalise import normalise
+from sandbox.bank import services as bank
 from sandbox.gateway import services as gateway
 from sandbox.gateway.models import MerchantApp
 from sandbox.gateway.notify import local_path
@@ -152,3 +153,33 @@ def trial_trade_no(ctx: GradeContext, field: str) -> CheckResult:
     if expected and normalise("id", given) == normalise("id", expected):
         return CheckResult.passed("交易号正确", *evidence)
     return CheckResult.failed("交易号不正确" if given else "答题卡上没有填写交易号", *evidence)
+
+
+@check("answer", "answer.balance_after_refund", needs=("trade_no",))
+def balance_after_refund(ctx: GradeContext, field: str, role: str = "buyer") -> CheckResult:
+    """The answer is the balance of the `role` identity's bank card right after the refund of the trade
+    an earlier item graded reached it, as its statement shows (money)."""
+    trade_no = ctx.facts.get("trade_no", "")
+    ident = next((i for i in ctx.identities if i["role"] == role and i.get("account_no")), None)
+    if ident is None or not trade_no:
+        return CheckResult.failed("没有可核对的退款")
+    account = bank.find_account(ctx.world, ident["account_no"])
+    rows = [r for r in bank.statement(ctx.world, account) if r.reference == trade_no and r.amount_fen > 0]
+    given = ctx.answers.get(field, "")
+    evidence = [
+        text_evidence("答题卡", given or "（未填写）"),
+        text_evidence(
+            "账户明细中的退款",
+            [
+                f"{r.at:%Y-%m-%d %H:%M:%S} +¥{fmt_yuan(r.amount_fen)} 余额 ¥{fmt_yuan(r.balance_fen)}"
+                for r in rows
+            ]
+            or ["（没有）"],
+        ),
+    ]
+    if not rows:
+        return CheckResult.failed(f"{ident['name']} 的银行账户没有收到交易 {trade_no} 的退款", *evidence)
+    expected = {r.balance_fen for r in rows}
+    if normalise("money", given) in expected:
+        return CheckResult.passed("退款到账后的余额正确", *evidence)
+    return CheckResult.failed("余额不正确" if given else "答题卡上没有填写余额", *evidence)

@@ -63,6 +63,8 @@ def prepare_world(
             clock_scale=scenario.clock_scale,
             scenario_id=scenario.id,
             attempt_key=key,
+            accounts=scenario.world.get("accounts", []),
+            params=params,
         )
 
     path = rt.store.create(world_name or key, template, overlay)

@@ -265,7 +265,15 @@ def pay(w: World, trade: Trade, payer: BankAccount, channel: str, user: Platform
     if trade.status != TradeStatus.WAIT_BUYER_PAY:
         raise Conflict(N_("交易已关闭，不能付款"))
     payee = bank.find_account(w, trade.app.settlement_account_no)
-    bank.transfer(w, payer, payee, trade.total_fen, f"{PLATFORM_NAME}-{trade.app.name}"[:120], trade.trade_no)
+    bank.transfer(
+        w,
+        payer,
+        payee,
+        trade.total_fen,
+        f"{PLATFORM_NAME}-{trade.app.name}"[:120],
+        trade.trade_no,
+        kind="payment",
+    )
     _move(trade, TradeStatus.TRADE_SUCCESS)
     trade.paid_at = w.now()
     trade.pay_channel = channel
@@ -364,7 +372,15 @@ def refund(
     merchant = bank.find_account(w, trade.app.settlement_account_no)
     payer = bank.find_account(w, trade.buyer_account_no or "")
     try:
-        bank.transfer(w, merchant, payer, fen, f"{PLATFORM_NAME}退款-{trade.app.name}"[:120], trade.trade_no)
+        bank.transfer(
+            w,
+            merchant,
+            payer,
+            fen,
+            f"{PLATFORM_NAME}退款-{trade.app.name}"[:120],
+            trade.trade_no,
+            kind="refund",
+        )
     except DomainError:
         raise GatewayError("ACQ.SELLER_BALANCE_NOT_ENOUGH") from None
     made = Refund(

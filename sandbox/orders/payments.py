@@ -102,8 +102,16 @@ def ready_setup(w: World, shop_id: int) -> ShopPaymentSetup:
         return setup
     if setup.managed_by != SetupManager.WORLD:
         raise Conflict(N_("该商家尚未完成支付接入配置，暂时无法付款"))
+    return connect(w, setup)
+
+
+def connect(w: World, setup: ShopPaymentSetup) -> ShopPaymentSetup:
+    """Do what a shop's staff do to connect it: a key pair, the public half uploaded, the platform's
+    key saved, the notify and return URLs set."""
     private_pem, public_pem = gateway.generate_key_pair()
-    gateway.set_app_public_key(w, gateway.app_by_id(w, setup.app_id), public_pem)
+    app = gateway.app_by_id(w, setup.app_id)
+    gateway.set_app_public_key(w, app, public_pem)
+    gateway.set_app_urls(w, app, notify_url=notify_url(setup.shop), return_url=return_url())
     setup.merchant_private_key_pem = private_pem
     setup.platform_public_key_pem = gateway.platform_public_key(w)
     setup.updated_at = w.now()

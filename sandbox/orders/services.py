@@ -22,7 +22,7 @@ from sandbox.storefront.models import Customer
 from sandbox.worlds.world import World
 
 
-def _next_number(w: World) -> str:
+def next_order_number(w: World) -> str:
     """Order number, 18 digits: world date, six digits particular to this world, a sequence.
 
     The middle part keeps one candidate's order numbers from being valid answers in another's world.
@@ -89,7 +89,7 @@ def place_order(w: World, customer: Customer, address_id: object, method: str, n
         ]
         goods = sum(line.subtotal_fen for line in lines)
         order = Order(
-            number=_next_number(w),
+            number=next_order_number(w),
             customer_id=customer.id,
             shop_id=shop_id,
             ship_to=ship_to,

@@ -219,6 +219,35 @@ SCENARIO_SCHEMA = {
                                     "description": "applicant: a personal account (default) or, as the legal "
                                     "representative of a registered company, a company account",
                                 },
+                                "shop": closed(
+                                    {
+                                        "payments": {
+                                            "enum": ["unset", "ready"],
+                                            "description": "unset (default): the candidate connects the shop to "
+                                            "the payment platform; ready: keys and notify URL already set",
+                                        },
+                                        "sale": closed(
+                                            {
+                                                "to": {
+                                                    "enum": list(ACCOUNT_ROLES),
+                                                    "description": "the identity who bought and paid",
+                                                },
+                                                "amount_fen": {
+                                                    "type": ["integer", "string"],
+                                                    "description": "what the order came to, e.g. \"{{ order_fen }}\"",
+                                                },
+                                                "refund_fen": {
+                                                    "type": ["integer", "string"],
+                                                    "description": "the partial refund the buyer then asks for by mail",
+                                                },
+                                            },
+                                            ("to", "amount_fen"),
+                                            "an order paid through the platform before the attempt begins",
+                                        ),
+                                    },
+                                    (),
+                                    "merchant: the candidate's own shop",
+                                ),
                                 "company": {
                                     "type": "string",
                                     "description": "operator/approver: identities with the same key share one "
