@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
@@ -37,14 +38,14 @@ def signing_string(params: Mapping[str, object]) -> str:
 
 def sign_text(text: str, private_key_pem: str) -> str:
     """Base64 SHA256withRSA signature of a UTF-8 text."""
-    key = load_private_key(private_key_pem)
+    key = _signing_key(private_key_pem)
     return base64.b64encode(key.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
 
 
 def verify_text(text: str, signature: str, public_key_pem: str) -> bool:
     """Whether `signature` is the key's signature of `text`; False for anything malformed."""
     try:
-        key = serialization.load_pem_public_key(_as_pem(public_key_pem.strip(), "PUBLIC KEY").encode())
+        key = _verifying_key(public_key_pem)
         if not isinstance(key, rsa.RSAPublicKey):
             return False
         raw = base64.b64decode(signature.encode("ascii"), validate=True)
@@ -52,6 +53,18 @@ def verify_text(text: str, signature: str, public_key_pem: str) -> bool:
         return True
     except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm, binascii.Error, AttributeError):
         return False
+
+
+@functools.lru_cache(maxsize=64)
+def _signing_key(private_key_pem: str) -> rsa.RSAPrivateKey:
+    """A loaded private key, kept: loading checks the key, which costs tens of milliseconds."""
+    return load_private_key(private_key_pem)
+
+
+@functools.lru_cache(maxsize=256)
+def _verifying_key(public_key_pem: str) -> object:
+    """A loaded public key, kept (ValueError and the like for text that is not one)."""
+    return serialization.load_pem_public_key(_as_pem(public_key_pem.strip(), "PUBLIC KEY").encode())
 
 
 def sign(params: Mapping[str, str], private_key_pem: str) -> str:
