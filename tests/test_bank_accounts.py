@@ -324,6 +324,11 @@ def test_apply_then_npc_counter_approves_after_the_delay_and_mails_credentials(b
     assert "bank.account_approved" in names and "bank.funded" in names and names[-1] == "bank.logged_in"
 
 
+def workspace(html: str) -> str:
+    """The page without the task panel (which shows the candidate's identities in full)."""
+    return html.split('<main class="workspace">')[1].split("</main>")[0]
+
+
 def notice_value(notice: str, label: str) -> str:
     """The value after `label` on its line of a mailed notice."""
     return notice.split(label)[1].splitlines()[0].strip()
@@ -420,7 +425,9 @@ def test_enterprise_application_opens_a_company_account_with_two_users(bank_worl
     (a,) = applications(bw)
     assert a.status == "approved", a.reason
     (notice,) = bw.inbox("applicant")
-    logins = [line.split("：")[1].strip() for line in notice.splitlines() if line.startswith("企业网银操作员")]
+    logins = [
+        line.split("：")[1].strip() for line in notice.splitlines() if line.startswith("企业网银操作员")
+    ]
     password = notice_value(notice, "初始登录密码：")
     assert len(logins) == 2 and bw.balance(a.account.number) == 1000000
     resp = bw.client.post("/bank/corp/login", data={"login": logins[0], "password": password})
@@ -598,3 +605,50 @@ def test_teller_of_another_bank_cannot_unlock(bank_world) -> None:  # noqa: ANN0
             accounts.unlock(w, teller, account.number)
     finally:
         w.close()
+
+
+def test_bank_routes_survive_hostile_values_when_logged_in(bank_world) -> None:  # noqa: ANN001
+    """The hostile walk of tests/test_hostile_routes.py over the bank's routes, logged in at every channel."""
+    from urllib.parse import urlencode
+
+    from tests.test_hostile_routes import HOSTILE, fill, query_names
+
+    bw = bank_world(
+        [
+            {"role": "buyer", "bank": "ICBC", "bank_balance_fen": 100000},
+            {"role": "teller", "bank": "ICBC"},
+            {"role": "operator", "bank": "ICBC", "bank_balance_fen": 100000},
+        ]
+    )
+    bw.login("buyer")
+    teller, operator = bw.ident("teller"), bw.ident("operator")
+    bw.client.post(
+        "/bank/counter/login", data={"teller_no": teller["teller_no"], "password": teller["login_password"]}
+    )
+    bw.client.post(
+        "/bank/corp/login", data={"login": operator["corp_login"], "password": operator["login_password"]}
+    )
+    names = query_names()
+    bad = []
+    for rule in sorted(bw.app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith("/bank") or rule.endpoint.endswith("logout"):
+            continue
+        for value in HOSTILE if "<" in rule.rule else HOSTILE[:4]:
+            path = fill(rule.rule, value)
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                for url in (path, f"{path}?{urlencode({n: value for n in names})}"):
+                    form = {
+                        k: value
+                        for k in (
+                            "amount",
+                            "payee_account_no",
+                            "payee_name",
+                            "payee_bank",
+                            "target",
+                            "decision",
+                        )
+                    }
+                    resp = bw.client.open(url, method=method, data=form if method == "POST" else None)
+                    if resp.status_code >= 500:
+                        bad.append(f"{method} {url[:80]!r} -> {resp.status_code}")
+    assert not bad, "\n".join(bad[:20])
