@@ -1,16 +1,18 @@
 """Property test of the journal (Hypothesis): random interleavings of deposits, transfers (same bank,
-other bank, returned), payments and refunds, run on several threads against one world file, keep the
+other bank, returned), payments and refunds (at journal level and through the payment platform:
+signed requests, trades, notifications, refunds capped at what was paid), run on several threads against one world file, keep the
 sum of all balances at zero (money only enters from the funding account), every entry balanced, no
 balance below its limit, and the banks' clearing and fee accounts equal to what is in transit and
 what was charged.
 
 Each operation is its own unit of work holding the world's write lock, as a request is. To add an
-operation (e.g. the payment platform's payments and refunds), register a function with `@operation`
+operation, register a function with `@operation`
 and, if it moves money in or out of the customers' accounts in a new way, a check in INVARIANTS.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from collections.abc import Callable
@@ -27,6 +29,11 @@ from sandbox.bank import transfers
 from sandbox.bank.models import AccountKind, BankAccount, EntryKind, JournalLine, Transfer, TransferStatus
 from sandbox.domains import load_npc_actions
 from sandbox.errors import DomainError
+from sandbox.gateway import services as gateway
+from sandbox.gateway.models import Trade, TradeStatus
+from sandbox.orders import payments
+from sandbox.storefront.models import Shop
+from sandbox.worlds import npc
 from sandbox.worlds.store import WorldStore, open_world
 from sandbox.worlds.world import World
 from seed_data.generate import build_world
@@ -59,6 +66,7 @@ class Cast:
 
     customers: list[tuple[str, str]]  # (number, holder)
     merchant: str
+    passwords: dict[str, str] = field(default_factory=dict)  # card number -> transaction password
     deposited: list[int] = field(default_factory=list)  # successful deposits (appended by threads)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -135,6 +143,67 @@ def refund(w: World, cast: Cast, op: Op) -> None:
     bank.transfer(w, shop, account(w, cast, op.a), op.amount_fen, "退款", "R", kind=EntryKind.REFUND)
 
 
+@operation("platform_payment")
+def platform_payment(w: World, cast: Cast, op: Op) -> None:
+    """A card pays the merchant's shop through the payment platform: the shop's signed request, the
+    trade, the card payment, the notification the shop verifies."""
+    setup = shop_setup(w, cast)
+    trade = gateway.create_trade(w, payments.start_trial(w, setup, yuan(op.amount_fen)))
+    number = cast.customers[op.a % len(cast.customers)][0]
+    gateway.pay_with_card(w, trade, number, cast.passwords[number], None)
+    npc.run_due(w, [])
+
+
+@operation("platform_refund")
+def platform_refund(w: World, cast: Cast, op: Op) -> None:
+    """The shop refunds part (or more than what remains) of one paid trade through the platform's API."""
+    paid = list(
+        w.db.scalars(select(Trade).where(Trade.status == TradeStatus.TRADE_SUCCESS).order_by(Trade.id))
+    )
+    if not paid:
+        return
+    trade = paid[op.b % len(paid)]
+    setup = shop_setup(w, cast)
+    params = {
+        "app_id": setup.app_id,
+        "method": "alipay.trade.refund",
+        "charset": "utf-8",
+        "sign_type": "RSA2",
+        "timestamp": f"{w.now():%Y-%m-%d %H:%M:%S}",
+        "version": "1.0",
+        "biz_content": json.dumps(
+            {
+                "trade_no": trade.trade_no,
+                "refund_amount": yuan(op.amount_fen),
+                "out_request_no": f"R{op.a}{op.b}",
+            }
+        ),
+    }
+    params["sign"] = gateway.sign(params, setup.merchant_private_key_pem)
+    gateway.refund_trade(w, params)  # a refusal is an answer (e.g. above what remains), not an error
+    npc.run_due(w, [])
+
+
+def shop_setup(w: World, cast: Cast):  # noqa: ANN201
+    """The platform settings of the shop the merchant account belongs to (connected by the fixture)."""
+    shop = w.db.scalars(select(Shop).where(Shop.bank_account_no == cast.merchant)).first()
+    return payments.ready_setup(w, shop.id)
+
+
+def yuan(fen: int) -> str:
+    """Fen as the platform's amount text."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def check_trades(w: World) -> None:
+    """No trade refunds more than was paid; a trade refunded in full is closed."""
+    for trade in w.db.scalars(select(Trade)):
+        refunded = sum(r.amount_fen for r in trade.refunds)
+        assert refunded == trade.refunded_fen <= trade.total_fen, trade.trade_no
+        if trade.paid_at and refunded == trade.total_fen:
+            assert trade.status == TradeStatus.TRADE_CLOSED, trade.trade_no
+
+
 def run(path: Path, cast: Cast, op: Op) -> None:
     """One operation in its own unit of work with the world's write lock; a refusal changes nothing."""
     w = open_world(path, write_lock=True)
@@ -158,6 +227,7 @@ def check_invariants(path: Path, cast: Cast, funded_before: int) -> None:
             .having(func.sum(JournalLine.amount_fen) != 0)
         ).all()
         assert unbalanced == []
+        check_trades(w)
         accounts = list(w.db.scalars(select(BankAccount)))
         for a in accounts:
             if a.overdraft_limit_fen is not None:
@@ -194,6 +264,21 @@ def count_transfers(path: Path) -> str:
         w.close()
 
 
+def count_trades(path: Path) -> str:
+    """How many platform trades of each status the example made, and how many refunds."""
+    w = open_world(path, read_only=True)
+    try:
+        rows = w.db.execute(select(Trade.status, func.count(Trade.id)).group_by(Trade.status)).all()
+        refunds = sum(len(t.refunds) for t in w.db.scalars(select(Trade)))
+        return (
+            ", ".join(f"{status} {n}" for status, n in sorted(rows)) + f"; refunds {refunds}"
+            if rows
+            else "none"
+        )
+    finally:
+        w.close()
+
+
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Cast, int]:
     """One world with a few customers at two banks (copied for every example)."""
@@ -208,13 +293,17 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Cast, int]
 
     path = store.create("journal-property", template, overlay)
     customers = [(i["account_no"], i["name"]) for i in identities if i["account_no"]]
-    w = open_world(path, read_only=True)
+    passwords = {i["account_no"]: i["payment_password"] for i in identities if i["account_no"]}
+    w = open_world(path, write_lock=True)
     merchant = w.db.scalars(
         select(BankAccount.number).where(BankAccount.kind == AccountKind.MERCHANT)
     ).first()
     funded = -bank.balance(w, bank.find_account(w, bank.FUNDING_ACCOUNT_NO))
+    cast = Cast(customers, merchant, passwords)
+    shop_setup(w, cast)  # the shop's keys and the platform's, made once (RSA key generation is slow)
+    w.commit()
     w.close()
-    return path, Cast(customers, merchant), funded
+    return path, cast, funded
 
 
 OP = st.builds(
@@ -232,7 +321,7 @@ def test_interleaved_operations_keep_the_books(prepared, tmp_path: Path, ops: li
     source, template_cast, funded = prepared
     path = tmp_path / f"world-{abs(hash(tuple(ops)))}.sqlite"
     shutil.copyfile(source, path)
-    cast = Cast(template_cast.customers, template_cast.merchant)
+    cast = Cast(template_cast.customers, template_cast.merchant, template_cast.passwords)
     chunks = [ops[i::THREADS] for i in range(THREADS)]
     errors: list[BaseException] = []
 
@@ -251,6 +340,7 @@ def test_interleaved_operations_keep_the_books(prepared, tmp_path: Path, ops: li
     assert errors == []
     check_invariants(path, cast, funded)
     event(f"transfers: {count_transfers(path)}")
+    event(f"platform trades: {count_trades(path)}")
     # settle everything still in transit: the clearing accounts empty, the books still hold
     for _ in range(len(ops)):
         run(path, cast, Op("settle", 0, 0, 1))
