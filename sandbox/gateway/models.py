@@ -58,6 +58,20 @@ NOTIFY_OUTCOME_LABELS = {
     "error": N_("商户处理出错"),
 }
 
+# How a trade's history (its events) reads in the console.
+EVENT_LABELS = {
+    "gateway.trade_created": N_("创建交易"),
+    "gateway.sms_sent": N_("发送验证码"),
+    "gateway.sms_failed": N_("验证码错误"),
+    "gateway.trade_paid": N_("付款成功"),
+    "gateway.notify_sent": N_("发送异步通知"),
+    "gateway.notify_given_up": N_("停止重发通知"),
+    "gateway.refund_succeeded": N_("退款成功"),
+    "gateway.refund_refused": N_("退款被拒绝"),
+    "gateway.trade_closed": N_("交易关闭"),
+    "gateway.trade_finished": N_("交易结束"),
+}
+
 
 class PlatformKey(WorldBase):
     """The platform's own RSA key pair in this world (made on first use, never in a template)."""

@@ -11,7 +11,12 @@ from sandbox.binding import current_world, done, refused, session_world, set_ses
 from sandbox.errors import DomainError
 from sandbox.gateway import console, merchants, signing
 from sandbox.gateway.codes import GatewayError
-from sandbox.gateway.models import NOTIFY_OUTCOME_LABELS, NOTIFY_STATUS_LABELS, TRADE_STATUS_LABELS
+from sandbox.gateway.models import (
+    EVENT_LABELS,
+    NOTIFY_OUTCOME_LABELS,
+    NOTIFY_STATUS_LABELS,
+    TRADE_STATUS_LABELS,
+)
 from sandbox.gateway.notify import yuan
 from sandbox.gateway.views import bp
 
@@ -225,6 +230,7 @@ def _detail(trade_no: str, status: int = 200, **extra):  # noqa: ANN003, ANN202
         app=g.merchant_app,
         trade=trade,
         history=console.history(w, trade),
+        event_labels=EVENT_LABELS,
         labels=TRADE_STATUS_LABELS,
         notify_labels=NOTIFY_STATUS_LABELS,
         outcome_labels=NOTIFY_OUTCOME_LABELS,
