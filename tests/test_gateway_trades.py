@@ -16,7 +16,7 @@ from sandbox.errors import DomainError
 from sandbox.gateway import cashier, trades
 from sandbox.gateway import services as gateway
 from sandbox.gateway.codes import GatewayError
-from sandbox.gateway.models import Notification, NotifyStatus, TradeStatus
+from sandbox.gateway.models import Notification, NotifyStatus, PlatformKey, TradeStatus
 from sandbox.gateway.notify import RETRY_DELAYS, local_path, return_location
 from sandbox.worlds import npc
 from tests import test_gateway_support as support
@@ -550,3 +550,16 @@ def test_platform_account_pays_from_its_card(world_maker) -> None:  # noqa: ANN0
 def test_json_biz_content_keeps_amount_literals() -> None:
     assert trades.biz_content({"biz_content": json.dumps({"total_amount": 0.1})})["total_amount"] == "0.1"
     assert trades.biz_content({"biz_content": '{"total_amount": 1e2}'})["total_amount"] == "1e2"
+
+
+def test_identities_get_platform_accounts_and_a_merchant_its_console(world_maker) -> None:  # noqa: ANN001
+    from sandbox.gateway import merchants
+
+    w, _, identities = world_maker([{"role": "buyer", "bank_balance_fen": 1000}, {"role": "merchant"}])
+    buyer, seller = identities
+    assert merchants.user_login(w, buyer["email"], buyer["platform_password"]).card_no == buyer["account_no"]
+    login = merchants.console_login(w, seller["email"], seller["platform_password"])
+    assert login.app.settlement_account_no == seller["account_no"]
+    assert gateway.console_app(w, seller["email"]).app_id == login.app.app_id
+    assert gateway.console_app(w, buyer["email"]) is None
+    assert w.db.scalars(select(PlatformKey)).first() is None  # made on first use only

@@ -368,3 +368,32 @@ def test_key_pair_is_not_made_in_the_template(candidates) -> None:  # noqa: ANN0
     assert w.db.scalars(select(PlatformKey)).first() is None
     w.close()
     assert key_pair()
+
+
+def test_gateway_do_needs_no_csrf_token_but_the_cashier_does(tmp_path, templates_dir) -> None:  # noqa: ANN001
+    """Merchants' servers and buyers' browsers post signed parameters without a form token."""
+    from sandbox.control import people
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path / "data", templates_dir, WTF_CSRF_ENABLED=True)
+    try:
+        rt = app.extensions["sandbox"]
+        db = rt.control.session()
+        exam = people.create_exam(db, "T-CSRF", "测试考试", ["b2c-purchase"])
+        people.add_candidate(db, exam, "T0009", "考生", "pass1234")
+        db.commit()
+        db.close()
+        client = app.test_client()
+        page = client.get("/exam/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+        resp = client.post(
+            "/exam/login", data={"ticket_no": "T0009", "password": "pass1234", "csrf_token": token}
+        )
+        assert resp.status_code == 302
+        client.get("/exam/")
+        answer = client.post("/gateway/gateway.do", data={"method": "alipay.trade.query"})
+        assert answer.status_code == 200 and "isv.missing-app-id" in answer.get_data(as_text=True)
+        refused = client.post("/gateway/console/login", data={"email": "a@b.sim", "password": "x"})
+        assert refused.status_code == 400  # every other form still needs its token
+    finally:
+        app.extensions["sandbox"].grading.stop()
