@@ -16,15 +16,8 @@ from sandbox.gateway import api, merchants, trades
 from sandbox.gateway.cashier import TEST_CARDS, payments_of
 from sandbox.gateway.codes import SUB_CODES, GatewayError
 from sandbox.gateway.models import TRADE_STATUS_LABELS
-from sandbox.gateway.trades import PLATFORM_NAME
 
 bp = Blueprint("gateway", __name__, url_prefix="/gateway")
-
-
-@bp.app_context_processor
-def platform() -> dict:
-    """What every platform page shows: its name."""
-    return {"platform_name": PLATFORM_NAME}
 
 
 @bp.get("/")
