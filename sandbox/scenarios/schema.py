@@ -234,7 +234,7 @@ SCENARIO_SCHEMA = {
                                                 },
                                                 "amount_fen": {
                                                     "type": ["integer", "string"],
-                                                    "description": "what the order came to, e.g. \"{{ order_fen }}\"",
+                                                    "description": 'what the order came to, e.g. "{{ order_fen }}"',
                                                 },
                                                 "refund_fen": {
                                                     "type": ["integer", "string"],
