@@ -2,7 +2,8 @@
 
 Every test takes a full picture of the candidate's world before and after the bad request
 (`world_state`) and asserts the two are equal, besides the status code and the Chinese message.
-The helpers here are also used by tests/test_isolation.py and tests/test_security.py.
+The helpers here are also used by tests/test_isolation.py and tests/test_security.py; paying goes
+through the payment platform (tests/platform_pay.py): a refusal at the cashier is judged like any other.
 """
 
 from __future__ import annotations
@@ -14,10 +15,20 @@ from sqlalchemy import func, select
 
 from sandbox.bank import services as bank
 from sandbox.bank.models import BankAccount, JournalLine
+from sandbox.gateway.models import Notification, PlatformUser, Trade
 from sandbox.orders.models import Order, OrderLine
 from sandbox.storefront.models import Address, CartItem, Customer, Shop, Sku
 from sandbox.worlds.base import Event
 from tests.conftest import GOOD_ADDRESS, first_address_id, shop_member
+from tests.platform_pay import (
+    GATEWAY_DO,
+    open_cashier,
+    pay,
+    pay_at,
+    pay_with_account,
+    platform_request,
+    trade_no_of,
+)
 
 ERROR_PAGE = 'data-role="error"'
 MSG_QTY_NOT_INT = "购买数量必须是正整数"
@@ -56,7 +67,15 @@ def world_state(candidates, client) -> dict:  # noqa: ANN001
                 tuple(r) for r in w.db.execute(select(Sku.id, Sku.quantity, Sku.allocated).order_by(Sku.id))
             ],
             "orders": [
-                (o.number, o.status, o.payment_status, o.fulfilment_status, o.total_fen, o.closed_at)
+                (
+                    o.number,
+                    o.status,
+                    o.payment_status,
+                    o.fulfilment_status,
+                    o.total_fen,
+                    o.closed_at,
+                    o.trade_no,
+                )
                 for o in w.db.scalars(select(Order).order_by(Order.id))
             ],
             "order_lines": w.db.scalar(select(func.count(OrderLine.id))),
@@ -78,6 +97,15 @@ def world_state(candidates, client) -> dict:  # noqa: ANN001
             "balances": {a.number: bank.balance(w, a) for a in accounts},
             "accounts": {a.number: (a.failed_payment_attempts, a.locked) for a in accounts},
             "journal_lines": w.db.scalar(select(func.count(JournalLine.id))),
+            "trades": [
+                (t.trade_no, t.out_trade_no, t.status, t.total_fen, t.paid_at, t.buyer_account_no)
+                for t in w.db.scalars(select(Trade).order_by(Trade.id))
+            ],
+            "notifications": w.db.scalar(select(func.count(Notification.id))),
+            "platform_users": [
+                (u.email, u.failed_pay_attempts, u.locked)
+                for u in w.db.scalars(select(PlatformUser).order_by(PlatformUser.id))
+            ],
             "events": w.db.scalar(select(func.count(Event.id))),
         }
     finally:
@@ -147,13 +175,6 @@ def place_order(
     resp = client.post("/shop/checkout", data={"address_id": aid, "shipping_method": method, **extra})
     assert resp.status_code == 302 and resp.location.endswith("/pay"), body(resp)
     return resp.location.split("/")[-2]
-
-
-def pay(client, number: str, account_no: str, password: str):  # noqa: ANN001, ANN201
-    """POST the cashier form."""
-    return client.post(
-        f"/shop/orders/{number}/pay", data={"account_no": account_no, "payment_password": password}
-    )
 
 
 def wrong_password(right: str) -> str:
@@ -427,16 +448,33 @@ def test_tampered_price_and_ids_in_forms_do_not_change_the_charge(candidates, sh
     shop_no = w.db.get(Shop, order.shop_id).bank_account_no
     shop_before = bank.balance(w, bank.find_account(w, shop_no))
     w.close()
-    resp = shopper.post(
-        f"/shop/orders/{number}/pay",
-        data={
-            "account_no": ident["account_no"],
-            "payment_password": ident["payment_password"],
-            "amount_fen": "1",
-            "total_fen": "1",
-        },
+    # The shop signs its own amount, whatever the form says.
+    resp, fields = platform_request(shopper, number, amount_fen="1", total_fen="1", total_amount="0.01")
+    assert (
+        resp.status_code == 200 and f'"total_amount":"{order.total_fen / 100:.2f}"' in fields["biz_content"]
     )
-    assert resp.status_code == 302
+    # An amount changed on the way to the platform breaks the shop's signature: no trade.
+    before = world_state(candidates, shopper)
+    tampered = {
+        **fields,
+        "biz_content": fields["biz_content"].replace(f"{order.total_fen / 100:.2f}", "0.01"),
+    }
+    assert tampered != fields
+    resp = shopper.post(GATEWAY_DO, data=tampered)
+    assert resp.status_code == 400 and "isv.invalid-signature" in body(resp), body(resp)
+    assert world_state(candidates, shopper) == before
+    # The signed request opens the cashier; an amount posted with the card does not change the charge.
+    resp = shopper.post(GATEWAY_DO, data=fields)
+    assert resp.status_code == 303
+    resp = pay_at(
+        shopper,
+        resp.location,
+        ident["account_no"],
+        ident["payment_password"],
+        amount_fen="1",
+        total_amount="0.01",
+    )
+    assert resp.status_code == 303, body(resp)
     w = candidates.world(shopper)
     try:
         assert w.db.get(Order, order.id).payment_status == "paid"
@@ -532,14 +570,20 @@ def test_delete_unknown_address_is_404(candidates, shopper) -> None:  # noqa: AN
     assert world_state(candidates, shopper) == before
 
 
-# --- payment password ----------------------------------------------------------------------------
+# --- paying at the platform's cashier ------------------------------------------------------------
+#
+# The shop signs a request, the platform opens a trade and shows its cashier; the card and the bank's
+# transaction password are typed there. The `unpaid` order's cashier is already open, so a test's
+# "before" picture includes its trade and only the payment itself is judged.
 
 
 @pytest.fixture
 def unpaid(candidates, shopper):  # noqa: ANN001, ANN201
-    """An unpaid order of the shopper; returns its number."""
+    """An unpaid order of the shopper, its cashier opened once (the trade exists); returns its number."""
     (sku,) = pick_skus(candidates, shopper)
-    return place_order(candidates, shopper, sku.code, 2)
+    number = place_order(candidates, shopper, sku.code, 2)
+    open_cashier(shopper, number)
+    return number
 
 
 def _account(candidates, client, number: str) -> tuple[int, int, bool]:  # noqa: ANN001
@@ -549,6 +593,23 @@ def _account(candidates, client, number: str) -> tuple[int, int, bool]:  # noqa:
         return bank.balance(w, acc), acc.failed_payment_attempts, acc.locked
     finally:
         w.close()
+
+
+def _trade_statuses(candidates, client, number: str) -> list[str]:  # noqa: ANN001
+    w = candidates.world(client)
+    try:
+        return list(w.db.scalars(select(Trade.status).where(Trade.out_trade_no == number)))
+    finally:
+        w.close()
+
+
+def test_opening_the_cashier_again_reuses_the_request_and_the_trade(candidates, shopper, unpaid) -> None:  # noqa: ANN001
+    """Back and 付款 again (or a reload): the same signed request, the same trade, nothing new."""
+    before = world_state(candidates, shopper)
+    first = open_cashier(shopper, unpaid)
+    assert open_cashier(shopper, unpaid) == first
+    assert world_state(candidates, shopper) == before
+    assert _trade_statuses(candidates, shopper, unpaid) == ["WAIT_BUYER_PAY"]
 
 
 def test_wrong_payment_password_is_counted_and_moves_nothing(candidates, shopper, unpaid) -> None:  # noqa: ANN001
@@ -561,13 +622,24 @@ def test_wrong_payment_password_is_counted_and_moves_nothing(candidates, shopper
     # only the failure counter and its event changed
     assert after["accounts"][ident["account_no"]] == (1, False)
     assert after["events"] == before["events"] + 1
-    for key in ("cart", "stock", "orders", "order_lines", "addresses", "balances", "journal_lines"):
+    for key in (
+        "cart",
+        "stock",
+        "orders",
+        "order_lines",
+        "addresses",
+        "balances",
+        "journal_lines",
+        "trades",
+        "notifications",
+        "platform_users",
+    ):
         assert after[key] == before[key], key
     order = get_order(candidates, shopper, unpaid)
     assert (order.status, order.payment_status, order.paid_at) == ("open", "unpaid", None)
     w = candidates.world(shopper)
     assert [e.payload["failures"] for e in w.events("payment.password_failed")] == [1]
-    assert w.events("payment.succeeded") == []
+    assert w.events("gateway.trade_paid") == [] and w.events("payment.succeeded") == []
     w.close()
 
 
@@ -589,13 +661,18 @@ def test_five_wrong_passwords_lock_the_account(candidates, shopper, unpaid) -> N
     # locked: even the right password is refused, and nothing moves
     resp = pay(shopper, unpaid, ident["account_no"], ident["payment_password"])
     assert_refused(resp, 403, "支付密码错误次数过多，账户已锁定", error_page=False)
+    # nor can the locked card be used through the platform account it is bound to
+    resp = pay_with_account(shopper, open_cashier(shopper, unpaid), ident)
+    assert_refused(resp, 403, "绑定的银行卡已被银行锁定", error_page=False)
     after = world_state(candidates, shopper)
     assert after["balances"] == before["balances"]
     assert after["journal_lines"] == before["journal_lines"]
     assert after["orders"] == before["orders"]
     assert after["stock"] == before["stock"]
+    assert after["trades"] == before["trades"]
     assert after["accounts"][ident["account_no"]] == (5, True)
     assert get_order(candidates, shopper, unpaid).payment_status == "unpaid"
+    assert _trade_statuses(candidates, shopper, unpaid) == ["WAIT_BUYER_PAY"]
 
 
 def test_right_password_after_failures_pays_and_resets_counter(candidates, shopper, unpaid) -> None:  # noqa: ANN001
@@ -603,7 +680,7 @@ def test_right_password_after_failures_pays_and_resets_counter(candidates, shopp
     for _ in range(2):
         pay(shopper, unpaid, ident["account_no"], wrong_password(ident["payment_password"]))
     assert _account(candidates, shopper, ident["account_no"])[1:] == (2, False)
-    assert pay(shopper, unpaid, ident["account_no"], ident["payment_password"]).status_code == 302
+    assert pay(shopper, unpaid, ident["account_no"], ident["payment_password"]).status_code == 303
     order = get_order(candidates, shopper, unpaid)
     assert order.payment_status == "paid"
     assert _account(candidates, shopper, ident["account_no"]) == (500000 - order.total_fen, 0, False)
@@ -648,18 +725,40 @@ def test_pay_from_a_merchant_account_is_refused(candidates, shopper, unpaid) -> 
     assert world_state(candidates, shopper) == before
 
 
-def test_paying_or_cancelling_twice_is_refused(candidates, shopper, unpaid) -> None:  # noqa: ANN001
+def test_paying_or_cancelling_twice_is_refused(candidates, shopper) -> None:  # noqa: ANN001
+    """A double-clicked 确认付款 at the cashier debits once; a paid order is not offered for payment again."""
+    (sku,) = pick_skus(candidates, shopper)
+    number = place_order(candidates, shopper, sku.code, 2)
     ident = buyer_identity(candidates, shopper)
-    assert pay(shopper, unpaid, ident["account_no"], ident["payment_password"]).status_code == 302
+    resp, fields = platform_request(shopper, number)
+    cashier = shopper.post(GATEWAY_DO, data=fields).location
+    assert pay_at(shopper, cashier, ident["account_no"], ident["payment_password"]).status_code == 303
     before = world_state(candidates, shopper)
+    # the second click of the same payment, by card or with the platform account
     assert_refused(
-        pay(shopper, unpaid, ident["account_no"], ident["payment_password"]),
+        pay_at(shopper, cashier, ident["account_no"], ident["payment_password"]),
+        409,
+        "该交易已支付，请勿重复付款",
+        error_page=False,
+    )
+    assert_refused(
+        pay_with_account(shopper, cashier, ident), 409, "该交易已支付，请勿重复付款", error_page=False
+    )
+    # the same signed request carried to the platform again opens no second trade
+    resp = shopper.post(GATEWAY_DO, data=fields)
+    assert resp.status_code == 400 and "ACQ.TRADE_HAS_SUCCESS" in body(resp), body(resp)
+    # the shop signs no new request for a paid order, nor cancels it
+    assert_refused(
+        pay(shopper, number, ident["account_no"], ident["payment_password"]),
         409,
         "该订单当前不能付款",
         error_page=False,
     )
-    assert_refused(shopper.post(f"/shop/orders/{unpaid}/cancel"), 409, "只有待付款的订单可以取消")
+    assert_refused(shopper.post(f"/shop/orders/{number}/cancel"), 409, "只有待付款的订单可以取消")
     assert world_state(candidates, shopper) == before
+    assert (
+        before["balances"][ident["account_no"]] == 500000 - get_order(candidates, shopper, number).total_fen
+    )
 
 
 def test_payment_beyond_balance_is_refused(candidates, shopper) -> None:  # noqa: ANN001
@@ -671,34 +770,39 @@ def test_payment_beyond_balance_is_refused(candidates, shopper) -> None:  # noqa
     sku, qty = min(affordable, key=lambda c: c[1])
     number = place_order(candidates, shopper, sku.code, qty)
     ident = buyer_identity(candidates, shopper)
+    cashier = open_cashier(shopper, number)
     before = world_state(candidates, shopper)
     assert_refused(
-        pay(shopper, number, ident["account_no"], ident["payment_password"]),
+        pay_at(shopper, cashier, ident["account_no"], ident["payment_password"]),
         409,
         "余额不足",
         error_page=False,
     )
     assert world_state(candidates, shopper) == before
     assert get_order(candidates, shopper, number).payment_status == "unpaid"
+    assert _trade_statuses(candidates, shopper, number) == ["WAIT_BUYER_PAY"]
 
 
-def test_simultaneous_wrong_payment_passwords_all_count(candidates, shopper) -> None:  # noqa: ANN001
-    """A double-clicked wrong password: every failure is counted, none turns into a server error."""
+def test_simultaneous_wrong_payment_passwords_all_count(candidates, shopper, unpaid) -> None:  # noqa: ANN001
+    """A double-clicked wrong password at the cashier: every failure is counted, none turns into a server error."""
     import threading
 
-    from sandbox.bank import services as bank_service
-    from sandbox.bank.models import BankAccount
     from sandbox.errors import DomainError
+    from sandbox.gateway import services as gateway
     from sandbox.worlds.store import open_world
 
     attempt = candidates.attempt_of(shopper)
     account_no = attempt.identities[0]["account_no"]
+    trade_no = trade_no_of(open_cashier(shopper, unpaid))
     outcomes: list[object] = []
 
     def wrong_password() -> None:
-        w = open_world(attempt.world_path, write_lock=True)
+        w = open_world(attempt.world_path, write_lock=True)  # as the cashier's POST does
         try:
-            bank_service.authorize_payment(w, account_no, "000000x")
+            trade = w.db.scalars(select(Trade).where(Trade.trade_no == trade_no)).one()
+            gateway.pay_with_card(w, trade, account_no, "000000x", None)
+            w.commit()
+            outcomes.append("paid")
         except DomainError as exc:
             outcomes.append(exc.status)
         except Exception as exc:  # noqa: BLE001 - what the test is looking for
@@ -715,4 +819,6 @@ def test_simultaneous_wrong_payment_passwords_all_count(candidates, shopper) -> 
     w = candidates.world(shopper)
     account = w.db.scalars(select(BankAccount).where(BankAccount.number == account_no)).one()
     assert account.failed_payment_attempts == 3 and not account.locked
+    assert [e.payload["failures"] for e in w.events("payment.password_failed")] == [1, 2, 3]
     w.close()
+    assert _trade_statuses(candidates, shopper, unpaid) == ["WAIT_BUYER_PAY"]

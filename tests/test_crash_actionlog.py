@@ -27,7 +27,8 @@ from sandbox.worlds.base import Event
 from sandbox.worlds.store import open_world
 from sandbox.worlds.world import World
 from tests.conftest import GOOD_ADDRESS, SCENARIO, action_log_rows
-from tests.test_bad_input import buyer_identity, pay, pick_skus, place_order, wrong_password
+from tests.platform_pay import pay
+from tests.test_bad_input import buyer_identity, pick_skus, place_order, wrong_password
 from tests.test_crash_grading import ControlReader, ServerProcess, WebClient
 
 
@@ -160,7 +161,7 @@ def test_a_failed_world_commit_is_logged_as_the_error_it_was(candidates, shopper
 def test_an_event_committed_by_the_view_is_logged_once_even_if_reconciled_meanwhile(
     candidates, shopper, monkeypatch
 ) -> None:  # noqa: ANN001
-    """A wrong payment password is counted in a commit of the view's own (bank.authorize_payment);
+    """A wrong payment password at the cashier is counted in a commit of its own (bank.authorize_payment);
     a request of another tab may reconcile that event before this request logs it."""
     rt = candidates.rt
     attempt = candidates.attempt_of(shopper)

@@ -8,6 +8,7 @@ polls for a condition with a generous timeout (the machine may be slow and busy)
 
 from __future__ import annotations
 
+import html
 import http.cookiejar
 import json
 import os
@@ -234,6 +235,20 @@ def server(tmp_path: Path, templates_dir: Path, exam):  # noqa: ANN001, ANN201
     srv.stop()
 
 
+HIDDEN_FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def carry(client: WebClient, path: str, fields: dict[str, str]) -> tuple[int, str]:
+    """POST a page's own fields as the browser does (no token added: the shop's request to the
+    platform is signed instead); (status, Location)."""
+    body = urllib.parse.urlencode(fields).encode()
+    try:
+        with client.opener.open(client.base_url + path, body, timeout=60) as resp:
+            return resp.status, resp.headers.get("Location") or ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Location") or ""
+
+
 def buy_and_pay(client: WebClient, attempt: sqlite3.Row) -> str:
     """Do the task over HTTP: member, address, order, payment, answer sheet; returns the order no."""
     params = json.loads(attempt["params"])
@@ -262,7 +277,20 @@ def buy_and_pay(client: WebClient, attempt: sqlite3.Row) -> str:
     method = re.search(r'name="shipping_method" value="([^"]+)"', checkout).group(1)
     pay_path = client.post("/shop/checkout", {"address_id": address_id, "shipping_method": method})
     order_no = pay_path.rstrip("/").split("/")[-2]
-    client.post(pay_path, {"account_no": buyer["account_no"], "payment_password": buyer["payment_password"]})
+    # Paying: the shop's signed request, carried to the platform; the cashier; back to the shop.
+    status, page, _ = client.request(pay_path, {})
+    assert status == 200, page[:800]
+    fields = {k: html.unescape(v) for k, v in HIDDEN_FIELD.findall(page) if k != "csrf_token"}
+    status, cashier = carry(client, "/gateway/gateway.do", fields)
+    cashier = urllib.parse.urlsplit(cashier).path
+    assert status == 303 and cashier.startswith("/gateway/cashier/"), (status, cashier)
+    client.get(cashier)
+    card = {"card_no": buyer["account_no"], "card_password": buyer["payment_password"]}
+    status, body, back = client.request(f"{cashier}/pay-card", card)
+    assert status == 303, body[:800]
+    back = urllib.parse.urlsplit(back)
+    status, _, location = client.request(f"{back.path}?{back.query}")
+    assert (status, urllib.parse.urlsplit(location).path) == (302, f"/shop/orders/{order_no}")
     client.post("/exam/answers", {"order_no": order_no})
     return order_no
 

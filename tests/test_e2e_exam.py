@@ -96,7 +96,8 @@ def test_candidate_sits_exam_and_examiner_sees_score(harness, browser_app) -> No
     expect(page.locator('[data-role="total"]')).to_contain_text("100")
     expect(page.locator('[data-item="visible"] img')).to_be_visible()
     expect(page.locator('[data-item="order-number"]')).to_contain_text(order_no)
-    expect(page.locator(".timeline")).to_contain_text("payment.succeeded")
-    expect(page.locator(".timeline")).to_contain_text('"payment_password": "***"')
+    expect(page.locator(".timeline")).to_contain_text("gateway.trade_paid")  # paid at the platform's cashier
+    expect(page.locator(".timeline")).to_contain_text("payment.succeeded")  # and the shop was notified
+    expect(page.locator(".timeline")).to_contain_text('"pay_password": "***"')  # the platform account's
     assert page.get_by_role("link", name="下载 Playwright 评分轨迹").count() == 1
     context.close()

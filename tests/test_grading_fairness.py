@@ -15,6 +15,7 @@ from graders.selection import Judged, choose
 from sandbox.orders.models import Order
 from sandbox.storefront.models import Product, Sku
 from tests.conftest import first_address_id
+from tests.platform_pay import pay, pay_and_return
 
 # --- normalisers ------------------------------------------------------------------------------------
 
@@ -127,12 +128,10 @@ def _order(candidates, client, lines: list[tuple[str, int]], method: str = "expr
 
 
 def _pay(candidates, client, number: str) -> None:  # noqa: ANN001
+    """Pay at the platform's cashier by card and come back to the shop, as a candidate does."""
     ident = candidates.attempt_of(client).identities[0]
-    resp = client.post(
-        f"/shop/orders/{number}/pay",
-        data={"account_no": ident["account_no"], "payment_password": ident["payment_password"]},
-    )
-    assert resp.status_code == 302
+    resp = pay_and_return(client, number, ident)
+    assert resp.status_code == 302 and resp.location.endswith(f"/shop/orders/{number}")
 
 
 def _ctx(candidates, client, rt, answers: dict | None = None) -> GradeContext:  # noqa: ANN001
@@ -190,6 +189,31 @@ def test_without_a_report_the_paid_order_is_graded(candidates, shopper, rt) -> N
     result = _run("orders.order_with_line", ctx, sku=right.code, qty=2, answer_field="order_no")
     ctx.world.close()
     assert ctx.facts["order_no"] == paid and "不存在" in _evidence(result)["评分的订单"]
+
+
+def test_payment_counts_once_the_shop_knows_of_it(candidates, shopper, rt, monkeypatch) -> None:  # noqa: ANN001
+    """Paid at the platform but the shop's notify URL failed: not yet paid for grading, and the
+    feedback says why; back at the shop (which then queries the platform) it counts."""
+    from sandbox.orders import payments
+
+    right, _ = _two_variant_product(candidates, shopper)
+    number = _order(candidates, shopper, [(right.code, 2)])
+    ident = candidates.attempt_of(shopper).identities[0]
+    with monkeypatch.context() as patched:
+        patched.setattr(payments, "receive_notification", lambda *a, **k: "fail")  # the shop is down
+        resp = pay(shopper, number, ident["account_no"], ident["payment_password"])
+    assert resp.status_code == 303
+    ctx = _ctx(candidates, shopper, rt, {"order_no": number})
+    _run("orders.order_with_line", ctx, sku=right.code, qty=2, answer_field="order_no")
+    unconfirmed = _run("payment.succeeded_for_order", ctx)
+    ctx.world.close()
+    assert unconfirmed.fraction == 0 and "商城尚未确认收款" in unconfirmed.feedback
+    assert shopper.get(resp.location).status_code == 302  # the return: the shop asks the platform
+    ctx = _ctx(candidates, shopper, rt, {"order_no": number})
+    _run("orders.order_with_line", ctx, sku=right.code, qty=2, answer_field="order_no")
+    confirmed = _run("payment.succeeded_for_order", ctx)
+    ctx.world.close()
+    assert confirmed.fraction == 1 and "商户主动查询交易" in _evidence(confirmed)["商城确认方式"]
 
 
 def test_extra_goods_are_wrong_when_the_check_says_so(candidates, shopper, rt) -> None:  # noqa: ANN001
@@ -266,12 +290,9 @@ def test_event_count(candidates, shopper, rt) -> None:  # noqa: ANN001
     right, _ = _two_variant_product(candidates, shopper)
     number = _order(candidates, shopper, [(right.code, 1)])
     ident = candidates.attempt_of(shopper).identities[0]
-    for _ in range(2):
-        resp = shopper.post(
-            f"/shop/orders/{number}/pay",
-            data={"account_no": ident["account_no"], "payment_password": "wrong-one"},
-        )
-        assert resp.status_code >= 400
+    for _ in range(2):  # refused at the platform's cashier
+        resp = pay(shopper, number, ident["account_no"], "wrong-one")
+        assert resp.status_code == 401
     ctx = _ctx(candidates, shopper, rt)
     twice = _run("event.count", ctx, event="payment.password_failed", at_least=2, at_most=2)
     thrice = _run("event.count", ctx, event="payment.password_failed", at_least=3)

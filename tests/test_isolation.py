@@ -12,16 +12,25 @@ from sqlalchemy import func, select
 from sandbox.bank import services as bank
 from sandbox.bank.models import BankAccount, JournalEntry, JournalLine
 from sandbox.control.models import Attempt
+from sandbox.gateway.models import Trade
 from sandbox.orders.models import Order
 from sandbox.storefront.models import Shop, Sku
 from tests.conftest import GOOD_ADDRESS, first_address_id, shop_member
+from tests.platform_pay import (
+    GATEWAY_DO,
+    open_cashier,
+    pay,
+    pay_at,
+    pay_with_account,
+    platform_request,
+    trade_no_of,
+)
 from tests.test_bad_input import (
     assert_refused,
     body,
     buyer_identity,
     cart_lines,
     get_order,
-    pay,
     pick_skus,
     place_order,
     world_state,
@@ -77,6 +86,11 @@ def test_order_number_of_another_world_is_404(candidates, pair) -> None:  # noqa
     b_no = place_order(candidates, b, sku.code, 1)
     assert a_no not in _numbers(candidates, b) and b_no in _numbers(candidates, b)
 
+    # A has opened the platform's cashier for the order: its trade exists in A's world only.
+    a_request, a_fields = platform_request(a, a_no)
+    a_cashier = a.post(GATEWAY_DO, data=a_fields).location
+    assert a_cashier.startswith("/gateway/cashier/")
+
     a_before, b_before = world_state(candidates, a), world_state(candidates, b)
     b_ident, a_ident = buyer_identity(candidates, b), buyer_identity(candidates, a)
     responses = [
@@ -90,6 +104,21 @@ def test_order_number_of_another_world_is_404(candidates, pair) -> None:  # noqa
     for resp in responses:
         assert_refused(resp, 404, "订单不存在")
         assert A_ADDRESS["recipient"] not in body(resp)
+    # A's cashier is not in B's world, whoever's card B types
+    for resp in (
+        b.get(a_cashier),
+        pay_at(b, a_cashier, b_ident["account_no"], b_ident["payment_password"]),
+        pay_at(b, a_cashier, a_ident["account_no"], a_ident["payment_password"]),
+        b.post(
+            f"{a_cashier}/login", data={"email": a_ident["email"], "password": a_ident["platform_password"]}
+        ),
+        b.post(f"{a_cashier}/pay-account", data={"pay_password": a_ident["payment_password"]}),
+    ):
+        assert_refused(resp, 404, "交易不存在")
+        assert A_ADDRESS["recipient"] not in body(resp) and a_no not in body(resp)
+    # A's signed request carried into B's world opens nothing there (B's shops sign with their own keys)
+    resp = b.post(GATEWAY_DO, data=a_fields)
+    assert resp.status_code == 400 and "isv." in body(resp), body(resp)
     assert world_state(candidates, a) == a_before
     assert world_state(candidates, b) == b_before
     assert get_order(candidates, a, a_no).display_status == "awaiting_payment"
@@ -99,11 +128,17 @@ def test_bank_card_of_another_world_does_not_exist(candidates, pair) -> None:  #
     a, b = pair
     (sku,) = pick_skus(candidates, b)
     b_no = place_order(candidates, b, sku.code, 1)
+    b_cashier = open_cashier(b, b_no)
     a_ident = buyer_identity(candidates, a)
     assert a_ident["account_no"] != buyer_identity(candidates, b)["account_no"]
     a_before, b_before = world_state(candidates, a), world_state(candidates, b)
-    resp = pay(b, b_no, a_ident["account_no"], a_ident["payment_password"])
+    resp = pay_at(b, b_cashier, a_ident["account_no"], a_ident["payment_password"])
     assert_refused(resp, 404, "银行账号不存在", error_page=False)
+    # nor is A's platform account
+    resp = b.post(
+        f"{b_cashier}/login", data={"email": a_ident["email"], "password": a_ident["platform_password"]}
+    )
+    assert resp.status_code == 401, body(resp)
     assert world_state(candidates, a) == a_before
     assert world_state(candidates, b) == b_before
 
@@ -113,11 +148,13 @@ def test_pages_of_one_candidate_never_show_anothers_data(candidates, pair) -> No
     sku_a, sku_b = pick_skus(candidates, a, n=2)
     a_no = place_order(candidates, a, sku_a.code, 2)
     a_ident = buyer_identity(candidates, a)
-    assert pay(a, a_no, a_ident["account_no"], a_ident["payment_password"]).status_code == 302
+    a_cashier = open_cashier(a, a_no)
+    assert pay_at(a, a_cashier, a_ident["account_no"], a_ident["payment_password"]).status_code == 303
     assert a.post("/shop/cart/add", data={"sku": sku_a.code, "quantity": "4"}).status_code == 302
     assert a.post("/exam/answers", data={"order_no": "ANSWER-OF-A-777"}).status_code == 302
     b_no = place_order(candidates, b, sku_b.code, 1)
     b_ident = buyer_identity(candidates, b)
+    b_cashier = open_cashier(b, b_no)
     assert (
         b.post(
             "/bank/login", data={"account_no": b_ident["account_no"], "password": b_ident["login_password"]}
@@ -135,6 +172,9 @@ def test_pages_of_one_candidate_never_show_anothers_data(candidates, pair) -> No
         a_ident["account_no"],
         a_ident["login_password"],
         a_ident["name"],
+        a_ident["email"],
+        a_ident["platform_password"],
+        trade_no_of(a_cashier),
         "ANSWER-OF-A-777",
     ]
     pages = [
@@ -150,6 +190,9 @@ def test_pages_of_one_candidate_never_show_anothers_data(candidates, pair) -> No
         f"/shop/orders/{a_no}/pay",
         "/bank/",
         "/bank/statement",
+        "/gateway/",
+        b_cashier,
+        a_cashier,
     ]
     for path in pages:
         resp = b.get(path)
@@ -161,6 +204,7 @@ def test_pages_of_one_candidate_never_show_anothers_data(candidates, pair) -> No
     assert B_ADDRESS["recipient"] in body(b.get("/shop/addresses"))
     assert b_no in body(b.get("/shop/orders/"))
     assert b_ident["account_no"] in body(b.get("/exam/"))
+    assert b_no in body(b.get(b_cashier))
     # and A's on A's
     assert A_ADDRESS["recipient"] in body(a.get(f"/shop/orders/{a_no}"))
 
@@ -224,9 +268,11 @@ def enqueued(rt, monkeypatch):  # noqa: ANN001, ANN201
 
 @pytest.fixture
 def busy_shopper(candidates, shopper):  # noqa: ANN001, ANN201
-    """A shopper with an unpaid order, a cart line and a saved answer; returns (client, order no, item id)."""
+    """A shopper with an unpaid order (its cashier open), a cart line and a saved answer; returns
+    (client, order no, item id)."""
     sku, other = pick_skus(candidates, shopper, n=2)
     number = place_order(candidates, shopper, sku.code, 2)
+    open_cashier(shopper, number)
     assert shopper.post("/shop/cart/add", data={"sku": other.code, "quantity": "1"}).status_code == 302
     ((item_id, _, _),) = cart_lines(candidates, shopper)
     assert shopper.post("/exam/answers", data={"order_no": number}).status_code == 302
@@ -237,22 +283,27 @@ def _writes(candidates, client, number: str, item_id: int) -> list[tuple[str, di
     ident = buyer_identity(candidates, client)
     (sku,) = pick_skus(candidates, client)
     aid = first_address_id(candidates, client)
+    w = candidates.world(client)
+    try:  # the order's signed request and trade, made when its cashier was opened
+        request = dict(w.db.scalars(select(Order).where(Order.number == number)).one().payment_request)
+        cashier = f"/gateway/cashier/{w.db.scalars(select(Trade.trade_no).where(Trade.out_trade_no == number)).one()}"
+    finally:
+        w.close()
     return [
         ("/shop/cart/add", {"sku": sku.code, "quantity": "1"}),
         (f"/shop/cart/{item_id}/quantity", {"quantity": "3"}),
         (f"/shop/cart/{item_id}/remove", {}),
         ("/shop/checkout", {"address_id": aid, "shipping_method": "express"}),
+        # paying: the shop's signed request, the platform taking it, the cashier (card or account)
+        (f"/shop/orders/{number}/pay", {}),
+        (GATEWAY_DO, request),
+        (f"{cashier}/pay-card", {"card_no": ident["account_no"], "card_password": ident["payment_password"]}),
         (
-            f"/shop/orders/{number}/pay",
-            {"account_no": ident["account_no"], "payment_password": ident["payment_password"]},
+            f"{cashier}/pay-card",
+            {"card_no": ident["account_no"], "card_password": wrong_password(ident["payment_password"])},
         ),
-        (
-            f"/shop/orders/{number}/pay",
-            {
-                "account_no": ident["account_no"],
-                "payment_password": wrong_password(ident["payment_password"]),
-            },
-        ),
+        (f"{cashier}/login", {"email": ident["email"], "password": ident["platform_password"]}),
+        (f"{cashier}/pay-account", {"pay_password": ident["payment_password"]}),
         (f"/shop/orders/{number}/cancel", {}),
         ("/shop/addresses", GOOD_ADDRESS),
         (f"/shop/addresses/{aid}/delete", {}),
@@ -353,12 +404,12 @@ def test_money_is_conserved_through_purchases_payments_and_cancellations(candida
     stock_before = {s.id: s.allocated for s in (s1, s2, s3)}
 
     n1 = place_order(candidates, client, s1.code, 2)
-    assert pay(client, n1, ident["account_no"], ident["payment_password"]).status_code == 302
+    assert pay(client, n1, ident["account_no"], ident["payment_password"]).status_code == 303
     n2 = place_order(candidates, client, s2.code, 1, method="sf")
     assert client.post(f"/shop/orders/{n2}/cancel").status_code == 302
     n3 = place_order(candidates, client, s3.code, 3, method="sf")
     assert pay(client, n3, ident["account_no"], wrong_password(ident["payment_password"])).status_code == 401
-    assert pay(client, n3, ident["account_no"], ident["payment_password"]).status_code == 302
+    assert pay(client, n3, ident["account_no"], ident["payment_password"]).status_code == 303
     # one cart over two shops makes two orders: pay one, cancel the other
     for sku in (s1, s2):
         assert client.post("/shop/cart/add", data={"sku": sku.code, "quantity": "1"}).status_code == 302
@@ -374,9 +425,10 @@ def test_money_is_conserved_through_purchases_payments_and_cancellations(candida
         o.number for o in w.db.scalars(select(Order)) if any(ln.sku_code == s1.code for ln in o.lines)
     }
     w.close()
-    # the order holding s1 is paid, the other cancelled (which shop's order comes first depends on ids)
+    # the order holding s1 is paid (with the platform account: its bound card), the other cancelled
+    # (which shop's order comes first depends on ids)
     n4, n5 = sorted(new, key=lambda n: n not in holds_s1)
-    assert pay(client, n4, ident["account_no"], ident["payment_password"]).status_code == 302
+    assert pay_with_account(client, open_cashier(client, n4), ident).status_code == 303
     assert client.post(f"/shop/orders/{n5}/cancel").status_code == 302
     # paying a cancelled or paid order again is refused
     assert pay(client, n5, ident["account_no"], ident["payment_password"]).status_code == 409
@@ -399,12 +451,21 @@ def test_money_is_conserved_through_purchases_payments_and_cancellations(candida
         spent = sum(o.total_fen for o in paid)
         assert bank.balance(w, bank.find_account(w, ident["account_no"])) == 500000 - spent
         assert bank.balance(w, bank.find_account(w, bank.FUNDING_ACCOUNT_NO)) == -500000
+        trades = list(w.db.scalars(select(Trade)))
         for o in orders.values():
             shop_acc = bank.find_account(w, w.db.get(Shop, o.shop_id).bank_account_no)
             expected = sum(p.total_fen for p in paid if p.shop_id == o.shop_id)
             assert bank.balance(w, shop_acc) == expected
-            refs = [e for e in entries if e.reference == o.number]
+            its = [t for t in trades if t.out_trade_no == o.number]
+            refs = [e for e in entries if e.reference in {t.trade_no for t in its}]
             if o.payment_status == "paid":
+                (trade,) = its  # one trade per order, however often its cashier was opened
+                assert (trade.status, trade.trade_no, trade.total_fen) == (
+                    "TRADE_SUCCESS",
+                    o.trade_no,
+                    o.total_fen,
+                )
+                assert trade.pay_channel == ("account" if o.number == n4 else "card")
                 assert len(refs) == 1
                 assert sorted(line.amount_fen for line in refs[0].lines) == [-o.total_fen, o.total_fen]
             else:
@@ -416,24 +477,41 @@ def test_money_is_conserved_through_purchases_payments_and_cancellations(candida
         w.close()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug: cancel_order (sandbox/orders/services.py) leaves the order's trade open, and the "
+    "verified notification marks the closed order paid (sandbox/orders/payments.py _judge/_mark_paid)",
+)
+def test_a_cashier_opened_before_the_order_was_cancelled_takes_no_money(candidates, shopper) -> None:  # noqa: ANN001
+    """The buyer opens the cashier, cancels the order in another tab, then pays at the cashier: the
+    order is closed and its stock released, so the payment must be refused (the shop closes its trade
+    when it cancels, as a merchant calls alipay.trade.close) and no money may move."""
+    number, _, ident = _unpaid_order(candidates, shopper)
+    cashier = open_cashier(shopper, number)
+    assert shopper.post(f"/shop/orders/{number}/cancel").status_code == 302
+    before = world_state(candidates, shopper)
+    resp = pay_at(shopper, cashier, ident["account_no"], ident["payment_password"])
+    after = world_state(candidates, shopper)
+    order = get_order(candidates, shopper, number)
+    assert (order.status, order.payment_status) == ("closed", "unpaid")
+    assert after["balances"] == before["balances"], "a cancelled order's trade took the buyer's money"
+    assert resp.status_code == 409, body(resp)
+
+
 def test_concurrent_payments_of_one_order_pay_once(candidates, shopper) -> None:  # noqa: ANN001
-    """Two units of work that read-then-write (a double-clicked 付款) run one after the other."""
+    """Two payments of one trade at the cashier (a double-clicked 确认付款), each a unit of work that
+    reads then writes, run one after the other: the second finds the trade paid, the buyer pays once."""
     import threading
 
-    from sqlalchemy import select as sa_select
-
     from sandbox.errors import Conflict
-    from sandbox.orders import services as orders_service
-    from sandbox.storefront.models import Customer
     from sandbox.worlds.store import open_world
+    from tests.platform_pay import pay_trade_in_world
 
     number, attempt, ident = _unpaid_order(candidates, shopper)
+    trade_no = trade_no_of(open_cashier(shopper, number))
 
-    def pay(world):  # noqa: ANN001, ANN202
-        customer = world.db.scalars(sa_select(Customer).where(Customer.by_candidate)).one()
-        return orders_service.pay_order(
-            world, customer, number, ident["account_no"], ident["payment_password"]
-        )
+    def pay_trade(world):  # noqa: ANN001, ANN202
+        return pay_trade_in_world(world, trade_no, ident["account_no"], ident["payment_password"])
 
     first = open_world(attempt.world_path, write_lock=True)  # holds the write lock from here on
     outcome: list[object] = []
@@ -441,7 +519,7 @@ def test_concurrent_payments_of_one_order_pay_once(candidates, shopper) -> None:
     def second() -> None:
         w2 = open_world(attempt.world_path, write_lock=True)  # waits for `first` to finish
         try:
-            pay(w2)
+            pay_trade(w2)
             w2.commit()
             outcome.append("paid again")
         except Conflict as exc:
@@ -451,35 +529,38 @@ def test_concurrent_payments_of_one_order_pay_once(candidates, shopper) -> None:
 
     thread = threading.Thread(target=second)
     thread.start()
-    pay(first)
+    pay_trade(first)
     first.commit()
     first.close()
     thread.join(timeout=30)
     assert len(outcome) == 1 and isinstance(outcome[0], Conflict), outcome
     w = candidates.world(shopper)
-    assert len([e for e in w.events("payment.succeeded") if e.payload["order_no"] == number]) == 1
-    w.close()
+    try:
+        assert len([e for e in w.events("gateway.trade_paid") if e.payload["trade_no"] == trade_no]) == 1
+        assert len([e for e in w.events("payment.succeeded") if e.payload["order_no"] == number]) == 1
+        assert len(list(w.db.scalars(select(JournalEntry).where(JournalEntry.reference == trade_no)))) == 1
+        total = w.db.scalars(select(Order).where(Order.number == number)).one().total_fen
+        assert bank.balance(w, bank.find_account(w, ident["account_no"])) == 500000 - total
+    finally:
+        w.close()
 
 
 def test_write_in_flight_at_submit_is_kept_and_later_writes_refused(candidates, shopper, rt) -> None:  # noqa: ANN001
     """交卷 waits for a write holding the world's lock; a write that comes after finds the world closed."""
     import threading
 
-    from sqlalchemy import select as sa_select
-
     from sandbox.control import attempts as attempt_service
     from sandbox.control.models import Attempt as AttemptRow
-    from sandbox.orders import services as orders_service
-    from sandbox.storefront.models import Customer
     from sandbox.worlds.store import open_world
+    from tests.platform_pay import pay_trade_in_world
 
     monkeypatch_jobs: list[int] = []
     rt.grading.enqueue = lambda attempt_id, by: monkeypatch_jobs.append(attempt_id)  # no browser here
     number, attempt, ident = _unpaid_order(candidates, shopper)
+    trade_no = trade_no_of(open_cashier(shopper, number))
 
-    in_flight = open_world(attempt.world_path, write_lock=True)  # a payment request, mid-way
-    customer = in_flight.db.scalars(sa_select(Customer).where(Customer.by_candidate)).one()
-    orders_service.pay_order(in_flight, customer, number, ident["account_no"], ident["payment_password"])
+    in_flight = open_world(attempt.world_path, write_lock=True)  # a payment at the cashier, mid-way
+    pay_trade_in_world(in_flight, trade_no, ident["account_no"], ident["payment_password"])
 
     submitted = threading.Event()
 
@@ -497,7 +578,8 @@ def test_write_in_flight_at_submit_is_kept_and_later_writes_refused(candidates, 
     thread.join(timeout=30)
     assert submitted.is_set() and monkeypatch_jobs == [attempt.id]
 
-    w = candidates.world(shopper)  # ... so the submitted world has it
+    w = candidates.world(shopper)  # ... so the submitted world has it, and the shop's record of it
+    assert [e.payload["trade_no"] for e in w.events("gateway.trade_paid")] == [trade_no]
     assert [e.payload["order_no"] for e in w.events("payment.succeeded")] == [number]
     assert w.meta().closed
     w.close()

@@ -15,12 +15,12 @@ from sandbox.control import people, signed_login
 from sandbox.control.models import ActionLog, Attempt
 from sandbox.worlds.store import open_world
 from tests.conftest import SCENARIO, action_log_rows, make_app, start_attempt
+from tests.platform_pay import GATEWAY_DO, open_cashier, pay_at, request_fields
 from tests.test_bad_input import (
     assert_refused,
     body,
     buyer_identity,
     cart_lines,
-    pay,
     pick_skus,
     place_order,
     world_state,
@@ -147,6 +147,49 @@ def test_csrf_refusal_is_recorded_in_action_log(csrf_app, csrf_member) -> None: 
     ).all()
     db.close()
     assert [(r.method, r.status_code) for r in rows] == [("POST", 400)]
+
+
+def test_cashier_payment_without_csrf_token_is_refused(csrf_app, csrf_member) -> None:  # noqa: ANN001
+    """A page elsewhere cannot make the buyer pay: the cashier's forms need the token. The shop's signed
+    request is posted to the platform without one (from the shop's page, as to Alipay): its signature
+    is what protects it."""
+    from tests.conftest import GOOD_ADDRESS
+
+    worlds = Worlds(csrf_app)
+    client = csrf_member
+    token = csrf_token(client, "/shop/addresses")
+    assert client.post("/shop/addresses", data={**GOOD_ADDRESS, "csrf_token": token}).status_code == 302
+    (sku,) = pick_skus(worlds, client)
+    resp = client.post("/shop/cart/add", data={"sku": sku.code, "quantity": "1", "csrf_token": token})
+    assert resp.status_code == 302
+    page = body(client.get("/shop/checkout"))
+    address_id = re.search(r'name="address_id" value="(\d+)"', page).group(1)
+    resp = client.post(
+        "/shop/checkout", data={"address_id": address_id, "shipping_method": "express", "csrf_token": token}
+    )
+    number = resp.location.split("/")[-2]
+    assert_refused(client.post(f"/shop/orders/{number}/pay"), 400, CSRF_MESSAGE)
+    resp = client.post(f"/shop/orders/{number}/pay", data={"csrf_token": token})
+    fields = request_fields(resp)
+    assert resp.status_code == 200 and "csrf_token" not in fields
+    resp = client.post(GATEWAY_DO, data=fields)
+    assert resp.status_code == 303
+    cashier = resp.location
+    ident = buyer_identity(worlds, client)
+    card = {"card_no": ident["account_no"], "card_password": ident["payment_password"]}
+    before = world_state(worlds, client)
+    for token_sent in (None, "forged-token"):
+        data = card if token_sent is None else {**card, "csrf_token": token_sent}
+        assert_refused(client.post(f"{cashier}/pay-card", data=data), 400, CSRF_MESSAGE)
+        login = {"email": ident["email"], "password": ident["platform_password"]}
+        assert_refused(client.post(f"{cashier}/login", data=login), 400, CSRF_MESSAGE)
+    assert world_state(worlds, client) == before
+    # control: with the cashier page's token the payment goes through
+    resp = client.post(f"{cashier}/pay-card", data={**card, "csrf_token": csrf_token(client, cashier)})
+    assert resp.status_code == 303, body(resp)
+    assert (
+        world_state(worlds, client)["balances"][ident["account_no"]] < before["balances"][ident["account_no"]]
+    )
 
 
 # --- session cookie ------------------------------------------------------------------------------
@@ -389,11 +432,17 @@ def logged_secrets(candidates, shopper):  # noqa: ANN001, ANN201
     )
     (sku,) = pick_skus(candidates, shopper)
     number = place_order(candidates, shopper, sku.code, 1)
+    cashier = open_cashier(shopper, number)
     assert (
-        pay(shopper, number, ident["account_no"], wrong_password(ident["payment_password"])).status_code
+        pay_at(shopper, cashier, ident["account_no"], wrong_password(ident["payment_password"])).status_code
         == 401
     )
-    assert pay(shopper, number, ident["account_no"], ident["payment_password"]).status_code == 302
+    assert pay_at(shopper, cashier, ident["account_no"], ident["payment_password"]).status_code == 303
+    # the platform account at the cashier: its login password and pay password (refused: already paid)
+    login = {"email": ident["email"], "password": ident["platform_password"]}
+    assert shopper.post(f"{cashier}/login", data=login).status_code == 303
+    pay_password = {"pay_password": ident["payment_password"]}
+    assert shopper.post(f"{cashier}/pay-account", data=pay_password).status_code == 409
     return candidates.attempt_of(shopper).id, ident
 
 
@@ -402,13 +451,18 @@ def test_password_fields_are_redacted_in_action_log(rt, logged_secrets) -> None:
     rows = [r for r in _log(rt, attempt_id) if r.kind == "request" and r.method == "POST"]
     by_path = {}
     for r in rows:
-        by_path.setdefault(r.path.split("/")[-1] if "/orders/" in r.path else r.path, []).append(r)
+        last = r.path.split("/")[-1] if "/orders/" in r.path or "/cashier/" in r.path else r.path
+        by_path.setdefault(last, []).append(r)
     assert [r.form["password"] for r in by_path["/shop/register"]] == ["***"]
     assert [r.form["password"] for r in by_path["/shop/login"]] == ["***"]
     assert [r.form["password"] for r in by_path["/bank/login"]] == ["***"]
-    assert [r.form["payment_password"] for r in by_path["pay"]] == ["***", "***"]
+    assert [r.form["card_password"] for r in by_path["pay-card"]] == ["***", "***"]
+    assert [r.form["password"] for r in by_path["login"]] == ["***"]
+    assert [r.form["pay_password"] for r in by_path["pay-account"]] == ["***"]
     # what is not secret stays readable for the examiner
-    assert [r.form["account_no"] for r in by_path["pay"]] == [ident["account_no"]] * 2
+    assert [r.form["card_no"] for r in by_path["pay-card"]] == [ident["account_no"]] * 2
+    assert [r.form["email"] for r in by_path["login"]] == [ident["email"]]
+    assert [r.form.get("method") for r in by_path[GATEWAY_DO]] == ["alipay.trade.page.pay"]
     assert by_path["/shop/login"][0].form["username"] == "buyer_01"
     assert [r.form["shipping_method"] for r in by_path["/shop/checkout"]] == [
         "express"
@@ -420,7 +474,7 @@ def test_no_password_value_is_stored_anywhere_in_action_log(rt, logged_secrets) 
     attempt_id, ident = logged_secrets
     rows = _log(rt, attempt_id)
     dump = json.dumps([[r.path, r.form, r.outcome, r.payload] for r in rows], ensure_ascii=False)
-    leaks = [s for s in ("secret123", ident["login_password"]) if s in dump]
+    leaks = [s for s in ("secret123", ident["login_password"], ident["platform_password"]) if s in dump]
     form_values = [v for r in rows if r.form for v in r.form.values()]
     if ident["payment_password"] in form_values:
         leaks.append(ident["payment_password"])
@@ -435,8 +489,9 @@ def test_failed_requests_are_logged_with_status(rt, monkeypatch, candidates, sho
     assert shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "abc"}).status_code == 400
     assert shopper.post("/shop/cart/add", data={"sku": "NO-SUCH", "quantity": "1"}).status_code == 404
     number = place_order(candidates, shopper, sku.code, 1)
+    cashier = open_cashier(shopper, number)
     assert (
-        pay(shopper, number, ident["account_no"], wrong_password(ident["payment_password"])).status_code
+        pay_at(shopper, cashier, ident["account_no"], wrong_password(ident["payment_password"])).status_code
         == 401
     )
     assert shopper.post("/exam/submit", data={"confirm": "yes"}).status_code == 302
@@ -457,10 +512,10 @@ def test_failed_requests_are_logged_with_status(rt, monkeypatch, candidates, sho
     assert ("POST", "/shop/cart/add", 404, "商品规格不存在", {"sku": "NO-SUCH", "quantity": "1"}) in requests
     assert (
         "POST",
-        f"/shop/orders/{number}/pay",
+        f"{cashier}/pay-card",
         401,
         "支付密码错误，还可以尝试 4 次",
-        {"account_no": ident["account_no"], "payment_password": "***"},
+        {"card_no": ident["account_no"], "card_password": "***"},
     ) in requests
     assert ("POST", "/shop/cart/add", 403, CLOSED, {"sku": sku.code, "quantity": "1"}) in requests
 

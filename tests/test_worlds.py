@@ -31,6 +31,7 @@ from seed_data.generate import BASE_SEED, EPOCH, build_world
 from seed_data.lists import CATEGORIES
 from seed_data.overlay import apply_overlay, make_identities
 from tests.conftest import GOOD_ADDRESS, SCENARIO, make_app, start_attempt
+from tests.platform_pay import pay_in_world
 
 load_npc_actions()  # registers the NPC actions the rules below use
 
@@ -382,7 +383,7 @@ def _buy_and_pay(w, identities: list[dict], sku_code: str, qty: int = 2) -> Orde
     storefront.add_to_cart(w, customer, sku_code, qty)
     (order,) = orders.place_order(w, customer, address.id, "express")
     ident = identities[0]
-    orders.pay_order(w, customer, order.number, ident["account_no"], ident["payment_password"])
+    pay_in_world(w, customer, order.number, ident["account_no"], ident["payment_password"])
     return order
 
 
@@ -395,6 +396,23 @@ def _prepared_world(store: WorldStore, template: Path, name: str, identities: li
     w.commit()
     w.close()
     return path
+
+
+def _keys_made(path: Path) -> None:
+    """Make the RSA keys a first sale makes (the platform's, the selling shop's) in a prepared world.
+
+    Key pairs are random, made on first use; replays that should be equal start from one world that
+    has them, as they do from one world's password salts.
+    """
+    from sandbox.orders import payments
+
+    w = open_world(path, real_now=lambda: T0)
+    try:
+        sku = storefront.get_sku(w, _stock_sku(w))
+        payments.ready_setup(w, sku.product.shop_id)
+        w.commit()
+    finally:
+        w.close()
 
 
 def _stock_sku(w) -> str:  # noqa: ANN001
@@ -467,6 +485,7 @@ def test_npc_replay_is_deterministic(store: WorldStore, template: Path) -> None:
     """The same calls at the same (fake) times give worlds with equal canonical hashes."""
     ids = make_identities(13, BUYER)
     prepared = _prepared_world(store, template, "base", ids)
+    _keys_made(prepared)  # like the password salts: random once, then the same in both copies
     rules = SHIP_ON_PAY + ANNOUNCE
     paths = []
     for name in ("replay-1", "replay-2"):
