@@ -83,14 +83,6 @@ class Merchant:
         return self.answers.pop(0) if self.answers else "success"
 
 
-MERCHANTS: dict[str, Merchant] = {}
-
-
-def _route(w: World, url: str, params: dict[str, str]) -> str:
-    return MERCHANTS[url.rsplit("/", 1)[-1]].receive(w, url, params)
-
-
-gateway.register_notify_receiver(NOTIFY_PREFIX, _route)
 KEYS: list[tuple[str, str]] = []
 
 
@@ -109,7 +101,8 @@ def open_test_merchant(w: World, shop_index: int = 0, name: str = "m1") -> Merch
     gateway.set_app_public_key(w, app, public_pem)
     gateway.set_app_urls(w, app, notify_url=f"https://mall.sim{NOTIFY_PREFIX}{name}", return_url="/shop/")
     merchant = Merchant(app, private_pem)
-    MERCHANTS[name] = merchant
+    # Registered per merchant: the newest merchant of a name receives (each test makes its own).
+    gateway.register_notify_receiver(f"{NOTIFY_PREFIX}{name}", merchant.receive)
     return merchant
 
 
