@@ -42,8 +42,8 @@ GRADER_FORBIDDEN_ENDPOINTS = {"exam.answers", "exam.submit"}
 # Requests not worth a line in the timeline (the countdown poll, assets).
 UNLOGGED_ENDPOINTS = {"static", "exam.status", "storefront.product_image"}
 MAX_REMEMBERED_WORLDS = 8
-SECRET_MARKERS = ("password", "passwd", "pwd", "secret")  # form keys containing these
-SECRET_KEYS = {"pin", "cvv", "otp"}  # or equal to these
+SECRET_MARKERS = ("password", "passwd", "pwd", "secret", "private_key")  # form keys containing these
+SECRET_KEYS = {"pin", "cvv", "otp", "code"}  # or equal to these (code: an SMS verification code)
 # Outcome of a request's log row until its world commit is confirmed (stays so if the server dies).
 PENDING_OUTCOME = "处理中（未确认应答）"
 

@@ -477,11 +477,6 @@ def test_money_is_conserved_through_purchases_payments_and_cancellations(candida
         w.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: cancel_order (sandbox/orders/services.py) leaves the order's trade open, and the "
-    "verified notification marks the closed order paid (sandbox/orders/payments.py _judge/_mark_paid)",
-)
 def test_a_cashier_opened_before_the_order_was_cancelled_takes_no_money(candidates, shopper) -> None:  # noqa: ANN001
     """The buyer opens the cashier, cancels the order in another tab, then pays at the cashier: the
     order is closed and its stock released, so the payment must be refused (the shop closes its trade

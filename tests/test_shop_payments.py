@@ -253,3 +253,31 @@ def test_back_office_pages_need_the_shop_login(app, rt, exam) -> None:  # noqa: 
     for path in ("/shop/seller/payment/keys", "/shop/seller/payment/trial"):
         resp = client.post(path, data={"amount": "1.00", "private_key": "x"})
         assert resp.status_code == 302 and resp.location.endswith("/shop/seller/login")
+
+
+def test_money_for_an_order_closed_meanwhile_goes_back_to_the_buyer(candidates, shopper) -> None:  # noqa: ANN001
+    """A payment the platform took for an order the shop had closed (its trade left open, as a shop
+    that forgot to close it would): the shop refunds it in full and the order stays closed."""
+    from sandbox.bank import services as bank
+
+    number = _order(candidates, shopper)
+    cashier = open_cashier(shopper, number)
+    ident = candidates.attempt_of(shopper).identities[0]
+    w = candidates.world(shopper, read_only=False)
+    w.db.scalars(select(Order).where(Order.number == number)).one().status = "closed"
+    before = bank.balance(w, bank.find_account(w, ident["account_no"]))
+    w.commit()
+    w.close()
+    resp = shopper.post(
+        f"{cashier}/pay-card",
+        data={"card_no": ident["account_no"], "card_password": ident["payment_password"]},
+    )
+    assert resp.status_code == 303
+    w = candidates.world(shopper)
+    order = w.db.scalars(select(Order).where(Order.number == number)).one()
+    trade = w.db.scalars(select(Trade).where(Trade.out_trade_no == number)).one()
+    assert (order.status, order.payment_status) == ("closed", "unpaid")
+    assert (trade.status, trade.refunded_fen) == ("TRADE_CLOSED", trade.total_fen)
+    assert bank.balance(w, bank.find_account(w, ident["account_no"])) == before
+    assert [e.payload["code"] for e in w.events("payment.refunded_cancelled_order")] == ["10000"]
+    w.close()

@@ -558,7 +558,7 @@ def test_start_attempt_seed_params_and_world(rt, exam) -> None:  # noqa: ANN001
     cand = _candidate(rt, "T0001")
     attempt = start_attempt(rt, "T0001")
     assert attempt.seed == attempt_service.attempt_seed(cand.exam_id, cand.id, SCENARIO, scenario.version)
-    assert (attempt.scenario_id, attempt.scenario_version, attempt.mode) == (SCENARIO, 3, "exam")
+    assert (attempt.scenario_id, attempt.scenario_version, attempt.mode) == (SCENARIO, 4, "exam")
     # Params are stored on the attempt and are what the seed draws from the template.
     assert set(attempt.params) == {"product", "quantity", "address"}
     assert 2 <= attempt.params["quantity"] <= 4
@@ -639,7 +639,13 @@ def test_attempt_world_overlay_funds_buyer(rt, exam) -> None:  # noqa: ANN001
         assert ident["payment_password"] not in (account.payment_password_hash or "")
         assert bank.login(w, ident["account_no"], ident["login_password"]).id == account.id
         names = [e.name for e in w.events()]
-        assert names == ["bank.account_opened", "bank.funded", "mail.mailbox_opened", "mail.sent"]
+        assert names == [
+            "bank.account_opened",
+            "bank.funded",
+            "mail.mailbox_opened",
+            "mail.sent",
+            "gateway.user_opened",
+        ]
         assert (
             w.db.scalar(select(func.count(BankAccount.id)).where(BankAccount.number == ident["account_no"]))
             == 1

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from sandbox.errors import N_, Conflict, DomainError, NotFound
+from sandbox.orders import payments
 from sandbox.orders.models import (
     SHIPPING_METHODS,
     FulfilmentStatus,
@@ -132,6 +133,7 @@ def cancel_order(w: World, customer: Customer, number: str) -> Order:
     order.status = OrderStatus.CLOSED
     order.closed_at = w.now()
     w.emit("order.cancelled", order_no=order.number)
+    payments.close_order_trade(w, order)
     return order
 
 
