@@ -29,15 +29,31 @@ HARNESS_USER = "harness"
 
 # The fields of an identity (seed_data/overlay.py make_identities), for the generated reference.
 IDENTITY_FIELDS = {
-    "role": "buyer or seller, as in world.accounts",
+    "role": "the role, as in world.accounts (buyer, seller, merchant, applicant, teller, operator, approver, payee)",
     "name": "a made-up Chinese name, the bank account's holder",
+    "id_number": "an 18-digit 身份证号 with a valid check digit (what the bank's counter checks)",
+    "mobile": "an 11-digit mobile number",
+    "address": "a postal address (an applicant writes it on the account application)",
     "bank_code": "the bank's code, e.g. ICBC",
     "bank_name": "the bank's name, e.g. 中国工商银行",
-    "account_no": "the 19-digit bank card number (网上银行 login and the cashier)",
-    "login_password": "the online-banking login password",
-    "payment_password": "the six-digit payment password the cashier asks for",
+    "account_no": "the 19-digit bank card number (网上银行 login and the cashier); empty for an applicant "
+    "until the counter opens the account",
+    "login_password": "the online-banking login password (a teller's: the counter login)",
+    "payment_password": "the six-digit transaction password (交易密码) the bank and the cashier ask for; "
+    "also the payment platform's pay password",
     "bank_balance_fen": "the starting balance in fen, as in world.accounts",
-    "email": "the identity's address in the world's mail (邮箱), e.g. buyer.123456@mail.sim",
+    "email": "the identity's address in the world's mail (邮箱), e.g. buyer.123456@mail.sim; also its "
+    "payment-platform account",
+    "platform_password": "the payment platform (云鹊支付) login password: cashier, account, merchant centre",
+    "account_type": "applicant: personal or enterprise, as in world.accounts",
+    "company": "operator/approver: the key of the company whose account they share",
+    "company_name": "an enterprise applicant's or operator's company",
+    "credit_code": "the company's 18-character 统一社会信用代码",
+    "corp_login": "operator/approver: the enterprise online-banking operator number",
+    "teller_no": "teller: the counter's teller number (柜员号)",
+    "shop_name": "merchant: the candidate's own shop in the storefront",
+    "shop_login": "merchant: the shop's back-office login (商家后台)",
+    "shop_password": "merchant: the shop's back-office password",
 }
 
 

@@ -20,6 +20,7 @@ from sandbox.scenarios import scaffold
 from sandbox.scenarios.loader import ScenarioError, fmt_yuan, load_scenario
 from sandbox.scenarios.params import PARAM_KINDS, draw_params, pick_pool
 from sandbox.scenarios.reference import REFERENCE_PATH, reference_markdown
+from sandbox.scenarios.schema import ACCOUNT_ROLES
 from sandbox.worlds.store import WorldStore, open_world
 from seed_data.generate import build_world
 from seed_data.overlay import make_identities
@@ -363,7 +364,11 @@ def test_docs_command_writes_and_checks(tmp_path: Path) -> None:
 
 
 def test_reference_documents_every_field() -> None:
-    assert set(make_identities(1, [{"role": "buyer"}])[0]) == set(IDENTITY_FIELDS)
+    every_role = [{"role": role} for role in ACCOUNT_ROLES] + [
+        {"role": "applicant", "account_type": "enterprise"}
+    ]
+    fields = {key for ident in make_identities(1, every_role) for key in ident}
+    assert fields == set(IDENTITY_FIELDS)
     assert all(f.metadata.get("doc") for f in dataclasses.fields(SolveContext))
     assert all(k.doc and k.example for k in PARAM_KINDS.values())
 

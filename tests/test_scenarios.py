@@ -51,7 +51,7 @@ def real_data() -> dict:
 
 def test_real_scenario_validates() -> None:
     s = load_scenario(REAL, known_checks())
-    assert (s.id, s.version, s.minutes, s.clock_scale) == ("b2c-purchase", 3, 20, 1.0)
+    assert (s.id, s.version, s.minutes, s.clock_scale) == ("b2c-purchase", 4, 20, 1.0)
     assert s.max_points == 100.0
     assert [i["id"] for i in s.rubric] == [
         "registered",
@@ -63,7 +63,7 @@ def test_real_scenario_validates() -> None:
         "visible",
     ]
     assert [f["id"] for f in s.answer_fields()] == ["order_no"]
-    assert s.template_key == f"b2c-purchase-v3-default-g{GENERATOR_VERSION}-{world_build_digest()}"
+    assert s.template_key == f"b2c-purchase-v4-default-g{GENERATOR_VERSION}-{world_build_digest()}"
     assert len(s.digest) == 12
     assert s.title("en") == "B2C online purchase" and s.title("fr") == "B2C网上购物"
 
@@ -346,3 +346,13 @@ def test_task_texts_fill_params(template_world) -> None:  # noqa: ANN001
     assert params["address"]["postcode"] in texts["address"]
     en = {t["id"]: t["text"] for t in scenario.task_texts(params, "en")}
     assert en["buy"].startswith(f"Buy {params['quantity']} of")
+
+
+def test_a_bare_on_is_an_npc_trigger_not_yaml_true(tmp_path: Path) -> None:
+    """YAML 1.1 reads `on` as true; scenarios are read with 1.2's booleans (only true/false)."""
+    text = REAL_YAML.read_text(encoding="utf-8").replace(
+        "  events: []", "  events:\n    - {on: payment.succeeded, do: merchant.ship_order}"
+    )
+    folder = write_scenario(tmp_path, "b2c-purchase", text=text)
+    s = load_scenario(folder, known_checks())
+    assert s.world["events"] == [{"on": "payment.succeeded", "do": "merchant.ship_order"}]

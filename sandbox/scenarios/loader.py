@@ -377,6 +377,20 @@ def _check_semantics(file: Path, data: dict[str, Any], known_checks: Any) -> Non
                     raise ScenarioError(file, f"tasks/{index}/text/{lang}", f"unknown parameter {name!r}")
 
 
+class ScenarioYamlLoader(yaml.SafeLoader):
+    """YAML as 1.2 reads booleans: only true and false. A bare `on:` (an NPC rule's trigger) or a
+    parameter choice of `yes`, `no`, `off` stays the word it is, not YAML 1.1's true or false."""
+
+
+ScenarioYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+ScenarioYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def load_scenario(folder: Path, known_checks: set[tuple[str, str]] | None = None) -> Scenario:
     """Read and validate one scenario folder."""
     file = Path(folder) / "scenario.yaml"
@@ -384,7 +398,7 @@ def load_scenario(folder: Path, known_checks: set[tuple[str, str]] | None = None
         raise ScenarioError(file, "", "file not found")
     raw = file.read_bytes()
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=ScenarioYamlLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         raise _yaml_error(file, exc) from None
     if not isinstance(data, dict):

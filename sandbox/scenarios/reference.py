@@ -163,19 +163,7 @@ def preview_text(
         )
     out += table(rows)
     out += ["", "Starting world: the candidate's identities"]
-    out += table(
-        [
-            (
-                f"  {i['role']}",
-                i["name"],
-                f"{i['bank_name']} card {i['account_no']}",
-                f"online banking password {i['login_password']}",
-                f"payment password {i['payment_password']}",
-                f"balance ¥{fmt_yuan(i['bank_balance_fen'])}",
-            )
-            for i in identities
-        ]
-    ) or ["  (none)"]
+    out += table([_identity_row(i) for i in identities]) or ["  (none)"]
     events = scenario.world.get("events") or []
     out += ["", "NPC rules"]
     out += [
@@ -192,6 +180,8 @@ def _type_of(s: dict[str, Any]) -> str:
     if "enum" in s:
         return "one of " + ", ".join(f"`{v}`" for v in s["enum"])
     kind = s.get("type")
+    if isinstance(kind, list):
+        return " or ".join(_type_of({"type": k}) for k in kind)
     words = {
         "string": "text",
         "integer": "whole number",
@@ -481,6 +471,34 @@ def _section_solutions() -> list[str]:
         ),
     ]
     return [*out, ""]
+
+
+def _identity_row(i: dict[str, Any]) -> tuple[str, ...]:
+    """One identity in a preview: who, their card (or why there is none yet), their logins."""
+    if i.get("account_no"):
+        card = f"{i['bank_name']} card {i['account_no']}"
+    elif i["role"] == "applicant":
+        card = f"applies at {i['bank_name']} (no card yet)"
+    else:
+        card = f"{i['bank_name']} (no card)"
+    logins = []
+    if i.get("teller_no"):
+        logins.append(f"teller {i['teller_no']}")
+    if i.get("corp_login"):
+        logins.append(f"operator {i['corp_login']}")
+    if i.get("login_password"):
+        logins.append(f"bank password {i['login_password']}")
+    if i.get("payment_password"):
+        logins.append(f"payment password {i['payment_password']}")
+    if i.get("shop_login"):
+        logins.append(f"shop {i['shop_login']} / {i['shop_password']}")
+    return (
+        f"  {i['role']}",
+        i["name"],
+        card,
+        ", ".join(logins) or "-",
+        f"balance ¥{fmt_yuan(i.get('bank_balance_fen') or 0)}",
+    )
 
 
 def _section_world(w: Any) -> list[str]:
