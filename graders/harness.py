@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import secrets
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -83,8 +84,28 @@ class SolveContext:
         return self.base_url + path
 
 
+def _scenario_folder(path: Path) -> Path | None:
+    """The scenario folder a file of it belongs to (its own folder or tests/ in it), if any."""
+    for parent in list(Path(path).parents)[:2]:
+        if (parent / "scenario.yaml").is_file():
+            return parent
+    return None
+
+
 def load_solution(path: Path) -> ModuleType:
-    """Import a solution file."""
+    """Import a solution file.
+
+    Solutions import their scenario's helpers by a plain name (`import steps`); helpers another
+    scenario's solution imported earlier in this process are forgotten first, so each scenario gets
+    its own.
+    """
+    folder = _scenario_folder(path)
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and name != "__main__":
+            owner = _scenario_folder(Path(file))
+            if owner is not None and owner != folder:
+                del sys.modules[name]
     spec = importlib.util.spec_from_file_location(
         f"solution_{path.parent.parent.name}_{path.stem}".replace("-", "_"), path
     )
