@@ -697,7 +697,6 @@ def test_two_simultaneous_first_logins_make_one_attempt(rt, exam) -> None:  # no
 SCHEDULE_LOG: list[tuple[str, object]] = []
 
 
-@npc.npc_action("test.remember")
 def _remember(w, args: dict, trigger: object) -> None:
     SCHEDULE_LOG.append((args["tag"], w.now()))
     w.emit("test.remembered", tag=args["tag"])
@@ -705,6 +704,16 @@ def _remember(w, args: dict, trigger: object) -> None:
         npc.schedule(w, w.now() + timedelta(minutes=10), "test.remember", tag=args["again"])
 
 
+@pytest.fixture
+def test_actions():  # noqa: ANN201
+    """Actions of these tests, registered for the test only (the reference lists the registry)."""
+    npc.ACTIONS.update({"test.remember": _remember, "test.half_then_refuse": _half_then_refuse})
+    yield
+    for name in ("test.remember", "test.half_then_refuse"):
+        npc.ACTIONS.pop(name, None)
+
+
+@pytest.mark.usefixtures("test_actions")
 def test_scheduled_actions_run_once_at_their_due_time_in_order(world_file: Path) -> None:
     SCHEDULE_LOG.clear()
     t = FakeTime(T0)
@@ -738,12 +747,12 @@ def test_an_unknown_scheduled_action_is_refused(world_file: Path) -> None:
         w.close()
 
 
-@npc.npc_action("test.half_then_refuse")
 def _half_then_refuse(w, args: dict, trigger: object) -> None:
     w.emit("test.half_done")
     raise DomainError("refused half way")
 
 
+@pytest.mark.usefixtures("test_actions")
 def test_a_refused_scheduled_action_leaves_nothing_half_done(world_file: Path) -> None:
     t = FakeTime(T0)
     w = open_world(world_file, real_now=t)

@@ -50,7 +50,7 @@ def counter_review(w: World, args: dict[str, Any], trigger: Event | None) -> Non
             npc.schedule(w, when, "bank.counter_decide", application_no=number)
 
 
-@npc_action("bank.counter_decide")
+@npc_action("bank.counter_decide", for_rules=False)
 def counter_decide(w: World, args: dict[str, Any], trigger: Event | None) -> None:
     """Approve an application the counter finds nothing wrong with, else reject it with the reason."""
     application = accounts.get_application(w, str(args.get("application_no", "")))
@@ -60,7 +60,7 @@ def counter_decide(w: World, args: dict[str, Any], trigger: Event | None) -> Non
     )
 
 
-@npc_action("bank.interbank_arrive")
+@npc_action("bank.interbank_arrive", for_rules=False)
 def interbank_arrive(w: World, args: dict[str, Any], trigger: Event | None) -> None:
     """A cross-bank transfer reaches the receiving bank (which takes it or returns it)."""
     transfers.arrive(w, str(args.get("transfer_no", "")))

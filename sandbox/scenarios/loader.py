@@ -248,14 +248,14 @@ def _check_actions(file: Path, data: dict[str, Any]) -> None:
     from sandbox.domains import load_npc_actions
 
     load_npc_actions()
-    from sandbox.worlds.npc import ACTIONS
+    from sandbox.worlds.npc import RULE_ACTIONS
 
     for index, rule in enumerate(data["world"].get("events", [])):
-        if rule["do"] not in ACTIONS:
+        if rule["do"] not in RULE_ACTIONS:
             raise ScenarioError(
                 file,
                 f"world/events/{index}/do",
-                f"no NPC action named {rule['do']!r}; the actions are {', '.join(sorted(ACTIONS))}",
+                f"no NPC action named {rule['do']!r}; the actions are {', '.join(sorted(RULE_ACTIONS))}",
             )
 
 

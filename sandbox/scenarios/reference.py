@@ -410,7 +410,7 @@ def _section_npc() -> list[str]:
     from sandbox.domains import load_npc_actions
 
     load_npc_actions()
-    from sandbox.worlds.npc import ACTIONS
+    from sandbox.worlds.npc import ACTIONS, RULE_ACTIONS
 
     out = [
         "## NPC rules and events",
@@ -420,7 +420,18 @@ def _section_npc() -> list[str]:
         "Actions:",
         "",
     ]
-    out += [f"- `{name}`: {first_line(fn.__doc__)}" for name, fn in sorted(ACTIONS.items())]
+    out += [f"- `{name}`: {first_line(fn.__doc__)}" for name, fn in sorted(RULE_ACTIONS.items())]
+    out += [
+        "",
+        "The world's systems also schedule steps of their own on the world clock (not for rules; they show "
+        "in the timeline as events of actor `system`):",
+        "",
+    ]
+    out += [
+        f"- `{name}`: {first_line(fn.__doc__)}"
+        for name, fn in sorted(ACTIONS.items())
+        if name not in RULE_ACTIONS
+    ]
     out += [
         "",
         "Domain events, recorded with every change (for `on:` and the check `event.occurred`):",

@@ -24,14 +24,18 @@ from sandbox.worlds.clock import parse_offset
 from sandbox.worlds.world import World
 
 Action = Callable[[World, dict[str, Any], Event | None], None]
-ACTIONS: dict[str, Action] = {}
+ACTIONS: dict[str, Action] = {}  # everything the runner can run
+RULE_ACTIONS: dict[str, Action] = {}  # what a scenario's rules may name (not a system's inner steps)
 
 
-def npc_action(name: str) -> Callable[[Action], Action]:
-    """Register a function as the NPC action `name`."""
+def npc_action(name: str, *, for_rules: bool = True) -> Callable[[Action], Action]:
+    """Register a function as the NPC action `name`; `for_rules=False` for a step only a system of
+    the world schedules (a notification retried, a transfer arriving), which no scenario rule names."""
 
     def register(fn: Action) -> Action:
         ACTIONS[name] = fn
+        if for_rules:
+            RULE_ACTIONS[name] = fn
         return fn
 
     return register
