@@ -61,21 +61,25 @@ def current_user():  # noqa: ANN201
     return merchants.session_user(current_world(), session_world().get("gateway_user"))
 
 
+def login_page(template: str, check, session_key: str, landing: str):  # noqa: ANN001, ANN201
+    """A login form: GET shows it; POST checks e-mail and password with `check`, remembers who logged
+    in (in this world's session, under `session_key`) and goes to `landing`, or shows the refusal."""
+    if request.method != "POST":  # GET and HEAD only look
+        return render_template(template)
+    email = request.form.get("email", "")
+    try:
+        who = check(current_world(), email, request.form.get("password", ""))
+    except DomainError as exc:
+        return render_template(template, error=refused(exc), email=email[:120]), exc.status
+    set_session_world(**{session_key: who.id})
+    done(gettext("登录成功"))
+    return redirect(url_for(landing))
+
+
 @bp.route("/account/login", methods=["GET", "POST"])
 def account_login():
     """Log in to the personal platform account."""
-    if request.method != "POST":  # GET and HEAD only look
-        return render_template("gateway/account_login.html")
-    email = request.form.get("email", "")
-    try:
-        user = merchants.user_login(current_world(), email, request.form.get("password", ""))
-    except DomainError as exc:
-        return render_template(
-            "gateway/account_login.html", error=refused(exc), email=email[:120]
-        ), exc.status
-    set_session_world(gateway_user=user.id)
-    done(gettext("登录成功"))
-    return redirect(url_for("gateway.account"))
+    return login_page("gateway/account_login.html", merchants.user_login, "gateway_user", "gateway.account")
 
 
 @bp.post("/account/logout")

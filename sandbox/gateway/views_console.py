@@ -18,7 +18,7 @@ from sandbox.gateway.models import (
     TRADE_STATUS_LABELS,
 )
 from sandbox.gateway.notify import yuan
-from sandbox.gateway.views import bp
+from sandbox.gateway.views import bp, login_page
 
 MAX_KEY_FILE = 20_000
 
@@ -40,18 +40,9 @@ def console_required(view):  # noqa: ANN001, ANN201
 @bp.route("/console/login", methods=["GET", "POST"])
 def console_login():
     """Merchant console login (e-mail and password)."""
-    if request.method != "POST":  # GET and HEAD only look
-        return render_template("gateway/console_login.html")
-    email = request.form.get("email", "")
-    try:
-        login = merchants.console_login(current_world(), email, request.form.get("password", ""))
-    except DomainError as exc:
-        return render_template(
-            "gateway/console_login.html", error=refused(exc), email=email[:120]
-        ), exc.status
-    set_session_world(gateway_console=login.id)
-    done(gettext("登录成功"))
-    return redirect(url_for("gateway.console_app"))
+    return login_page(
+        "gateway/console_login.html", merchants.console_login, "gateway_console", "gateway.console_app"
+    )
 
 
 @bp.post("/console/logout")
