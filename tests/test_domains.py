@@ -176,7 +176,7 @@ def test_adding_a_domain_is_adding_its_package_to_the_list(
     domains.world_blueprint_names.cache_clear()
     try:
         from graders.checks import CHECKS, load_builtin
-        from sandbox.worlds.npc import ACTIONS
+        from sandbox.worlds.npc import ACTIONS, RULE_ACTIONS
         from tests.conftest import shop_member
 
         app = make_app(tmp_path / "data", templates_dir)
@@ -196,6 +196,7 @@ def test_adding_a_domain_is_adding_its_package_to_the_list(
             del sys.modules[name]
         CHECKS.pop(("state", "demo_mail.inbox_read"), None)
         ACTIONS.pop("demo_mail.deliver", None)
+        RULE_ACTIONS.pop("demo_mail.deliver", None)
 
 
 def test_the_shop_comes_first_on_the_desktop() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from sandbox.binding import current_world, customer_required, done, refused
+from sandbox.binding import current_world, customer_required, done, refused, session_world, set_session_world
 from sandbox.errors import DomainError
 from sandbox.orders import payments
 from sandbox.orders import services as orders
@@ -64,7 +64,12 @@ def pay(number: str):
     w = current_world()
     order = orders.get_order(w, g.customer, number)
     if request.method != "POST":  # GET and HEAD only look
-        return render_template("orders/pay.html", order=order)
+        # Straight from checkout, the page goes on to the platform by itself (the candidate sees the
+        # order and the amount on the way); opened later, it waits for the button.
+        auto = session_world().get("autopay") == number
+        if auto:
+            set_session_world(autopay=None)
+        return render_template("orders/pay.html", order=order, auto=auto)
     try:
         params = payments.order_payment_request(w, order)
     except DomainError as exc:
@@ -95,6 +100,7 @@ def place_order():
     )
     done(gettext("订单已提交，请尽快付款"))
     if len(placed) == 1:
+        set_session_world(autopay=placed[0].number)
         return redirect(url_for("orders.pay", number=placed[0].number))
     return redirect(url_for("orders.index"))
 

@@ -44,8 +44,8 @@ def buy(page: Any, ctx: Any, quantity: int) -> str:
     page.fill("#quantity", str(quantity))
     page.get_by_role("button", name="立即购买").click()
     page.get_by_role("button", name="提交订单").click()
-    page.locator('[data-role="go-pay"]').wait_for()
-    return page.url.rstrip("/").split("/")[-2]
+    page.locator('[data-role="card-pay"]').wait_for()  # checkout goes on to the platform's cashier
+    return page.locator('[data-role="out-trade-no"]').inner_text().strip()
 
 
 def open_cashier(page: Any, ctx: Any, order_no: str) -> None:
