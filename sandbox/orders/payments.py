@@ -8,6 +8,7 @@ from the cashier is never trusted by itself: it only makes the shop ask the plat
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -194,8 +195,9 @@ def _public_of(setup: ShopPaymentSetup) -> str:
     return public_half(setup.merchant_private_key_pem)
 
 
+@functools.lru_cache(maxsize=64)
 def public_half(private_key_pem: str) -> str:
-    """The public key (PEM) of a private key (PEM)."""
+    """The public key (PEM) of a private key (PEM); kept, as loading a private key checks it (slow)."""
     key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
     return key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
 
