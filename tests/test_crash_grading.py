@@ -269,13 +269,17 @@ def buy_and_pay(client: WebClient, attempt: sqlite3.Row) -> str:
         {k: address[k] for k in ("recipient", "phone", "province", "city", "district", "detail", "postcode")},
     )
     product = params["product"]
-    assert client.post(
+    # 立即购买: straight to checkout with this item alone (the cart is left as it is)
+    status, _, location = client.request(
         "/shop/cart/add", {"sku": product["sku"], "quantity": params["quantity"], "buy_now": "1"}
-    ).endswith("/checkout")
-    checkout = client.get("/shop/checkout")
+    )
+    assert status == 302 and "/shop/checkout?" in location, location
+    parts = urllib.parse.urlsplit(location)
+    checkout = client.get(f"{parts.path}?{parts.query}")
     address_id = re.search(r'name="address_id" value="(\d+)"', checkout).group(1)
     method = re.search(r'name="shipping_method" value="([^"]+)"', checkout).group(1)
-    pay_path = client.post("/shop/checkout", {"address_id": address_id, "shipping_method": method})
+    direct = dict(urllib.parse.parse_qsl(parts.query))
+    pay_path = client.post("/shop/checkout", {"address_id": address_id, "shipping_method": method, **direct})
     order_no = pay_path.rstrip("/").split("/")[-2]
     # Paying: the shop's signed request, carried to the platform; the cashier; back to the shop.
     status, page, _ = client.request(pay_path, {})

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from sandbox.bank import services as bank
 from sandbox.orders.models import Order
+from sandbox.scenarios.loader import fmt_yuan
 from sandbox.storefront.models import Sku
 from tests.conftest import first_address_id
 from tests.platform_pay import pay_and_return
@@ -95,3 +96,51 @@ def test_order_numbers_are_particular_to_each_world(candidates) -> None:  # noqa
         len(n) == 18 and n.isdigit() and n.startswith("20260315") and n.endswith("0001") for n in numbers
     )
     assert numbers[0] != numbers[1]
+
+
+def test_buy_now_checks_out_that_item_alone_and_leaves_the_cart(candidates, shopper) -> None:  # noqa: ANN001
+    w = candidates.world(shopper)
+    skus = list(w.db.scalars(select(Sku).where(Sku.quantity - Sku.allocated >= 10).order_by(Sku.id).limit(2)))
+    in_cart, bought = skus[0].code, skus[1].code
+    w.close()
+    assert shopper.post("/shop/cart/add", data={"sku": in_cart, "quantity": "1"}).status_code == 302
+    resp = shopper.post("/shop/cart/add", data={"sku": bought, "quantity": "2", "buy_now": "1"})
+    assert resp.status_code == 302 and f"sku={bought}" in resp.location and "qty=2" in resp.location
+    page = shopper.get(resp.location).get_data(as_text=True)
+    assert "实付款" in page and in_cart not in page
+    resp = shopper.post(
+        "/shop/checkout",
+        data={
+            "address_id": first_address_id(candidates, shopper),
+            "shipping_method": "express",
+            "sku": bought,
+            "qty": "2",
+        },
+    )
+    number = resp.location.split("/")[-2]
+    w = candidates.world(shopper)
+    order = w.db.scalars(select(Order).where(Order.number == number)).one()
+    assert [(line.sku_code, line.quantity) for line in order.lines] == [(bought, 2)]
+    w.close()
+    assert in_cart in shopper.get("/shop/cart").get_data(as_text=True)  # the cart is as it was
+
+
+def test_checkout_shows_shipping_and_what_to_pay_before_submitting(candidates, shopper) -> None:  # noqa: ANN001
+    sku = _sku(candidates, shopper)
+    resp = shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "2", "buy_now": "1"})
+    page = shopper.get(resp.location).get_data(as_text=True)
+    goods = sku.price_fen * 2
+    assert "实付款" in page and "不含运费" not in page
+    assert f"¥{fmt_yuan(goods + 800)}" in page  # express by default
+    assert f'data-payable="{fmt_yuan(goods + 1800)}"' in page  # what the page shows once SF is chosen
+
+
+def test_without_an_address_checkout_says_why_it_cannot_submit(candidates) -> None:  # noqa: ANN001
+    from tests.conftest import shop_member
+
+    client = candidates.login()
+    shop_member(client, "no_address_01")
+    sku = _sku(candidates, client)
+    resp = client.post("/shop/cart/add", data={"sku": sku.code, "quantity": "1", "buy_now": "1"})
+    page = client.get(resp.location).get_data(as_text=True)
+    assert "请先添加收货地址" in page and "disabled" in page

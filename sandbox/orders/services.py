@@ -51,9 +51,17 @@ def get_order(w: World, customer: Customer | None, number: str) -> Order:
     return order
 
 
-def place_order(w: World, customer: Customer, address_id: object, method: str, note: str = "") -> list[Order]:
-    """Turn the cart into one order per shop, allocating stock; the server's prices always apply."""
-    items = storefront.cart_items(w, customer)
+def place_order(
+    w: World,
+    customer: Customer,
+    address_id: object,
+    method: str,
+    note: str = "",
+    direct: storefront.DirectLine | None = None,
+) -> list[Order]:
+    """Turn the cart (or one item bought at once) into one order per shop, allocating stock; the
+    server's prices always apply."""
+    items = [direct] if direct is not None else storefront.cart_items(w, customer)
     if not items:
         raise DomainError(N_("购物车是空的"))
     address = storefront.get_address(w, customer, address_id)
@@ -74,7 +82,7 @@ def place_order(w: World, customer: Customer, address_id: object, method: str, n
     fee = SHIPPING_METHODS[method]["fee_fen"]
     orders = []
     for shop_id, group in groupby(
-        sorted(items, key=lambda i: (i.sku.product.shop_id, i.id)), key=lambda i: i.sku.product.shop_id
+        sorted(items, key=lambda i: (i.sku.product.shop_id, i.sku.id)), key=lambda i: i.sku.product.shop_id
     ):
         group = list(group)
         lines = [
@@ -104,7 +112,8 @@ def place_order(w: World, customer: Customer, address_id: object, method: str, n
         )
         for item in group:
             item.sku.allocated += item.quantity  # allocate stock
-            w.db.delete(item)
+            if direct is None:
+                w.db.delete(item)
         w.db.add(order)
         w.db.flush()
         w.emit(

@@ -78,16 +78,27 @@ def pay(number: str):
     return render_template("orders/to_platform.html", params=params, gateway_url=payments.GATEWAY_URL)
 
 
+def _checkout_lines(w, values) -> tuple[list, storefront.DirectLine | None]:  # noqa: ANN001
+    """What is being checked out: one item bought at once (sku, qty), or the cart."""
+    if values.get("sku"):
+        line = storefront.direct_line(w, values.get("sku"), values.get("qty"))
+        return [line], line
+    return storefront.cart_items(w, g.customer), None
+
+
 @bp.get("/checkout")
 @customer_required
 def checkout():
-    """Choose address and shipping method, review the order."""
-    items = storefront.cart_items(current_world(), g.customer)
+    """Choose address and shipping method, review the order with its shipping and what to pay."""
+    items, direct = _checkout_lines(current_world(), request.args)
     if not items:
         done(gettext("购物车是空的"), "warning")
         return redirect(url_for("storefront.cart"))
     goods = sum(i.sku.price_fen * i.quantity for i in items)
-    return render_template("orders/checkout.html", items=items, goods=goods, methods=SHIPPING_METHODS)
+    shops = len({i.sku.product.shop_id for i in items})  # one order, and one shipping fee, per shop
+    return render_template(
+        "orders/checkout.html", items=items, goods=goods, shops=shops, methods=SHIPPING_METHODS, direct=direct
+    )
 
 
 @bp.post("/checkout")
@@ -95,8 +106,14 @@ def checkout():
 def place_order():
     """Place the order(s) and go to payment."""
     f = request.form
+    _, direct = _checkout_lines(current_world(), f)
     placed = orders.place_order(
-        current_world(), g.customer, f.get("address_id"), f.get("shipping_method", ""), f.get("note", "")
+        current_world(),
+        g.customer,
+        f.get("address_id"),
+        f.get("shipping_method", ""),
+        f.get("note", ""),
+        direct=direct,
     )
     done(gettext("订单已提交，请尽快付款"))
     if len(placed) == 1:

@@ -260,6 +260,22 @@ def cart_items(w: World, customer: Customer) -> list[CartItem]:
     return list(w.db.scalars(q.options(selectinload(CartItem.sku).selectinload(Sku.product))))
 
 
+@dataclass
+class DirectLine:
+    """One variant bought with 立即购买: checked out alone, the cart left as it is."""
+
+    sku: Sku
+    quantity: int
+
+
+def direct_line(w: World, sku_code: str, raw_quantity: object) -> DirectLine:
+    """A variant and quantity to buy at once (stock checked; prices always the server's)."""
+    quantity = parse_quantity(raw_quantity)
+    sku = get_sku(w, sku_code)
+    _check_stock(sku, quantity)
+    return DirectLine(sku, quantity)
+
+
 def add_to_cart(w: World, customer: Customer, sku_code: str, raw_quantity: object) -> CartItem:
     """Add a quantity of a SKU to the cart (merging with a line already there)."""
     quantity = parse_quantity(raw_quantity)

@@ -186,10 +186,11 @@ def cart():
 def cart_add():
     """Add a variant to the cart (price and stock come from the server, never the form)."""
     quantity = shop.parse_quantity(request.form.get("quantity"))
+    if request.form.get("buy_now"):  # 立即购买: straight to checkout with this item alone
+        line = shop.direct_line(current_world(), request.form.get("sku"), quantity)
+        return redirect(url_for("orders.checkout", sku=line.sku.code, qty=line.quantity))
     item = shop.add_to_cart(current_world(), g.customer, request.form.get("sku"), quantity)
     done(gettext("已加入购物车：%(name)s × %(qty)s", name=item.sku.product.name, qty=quantity))
-    if request.form.get("buy_now"):
-        return redirect(url_for("orders.checkout"))
     return redirect(url_for("storefront.cart"))
 
 

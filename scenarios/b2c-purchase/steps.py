@@ -33,8 +33,8 @@ def add_address(page: Any, ctx: Any, address: dict | None = None, default: bool 
     page.locator(".flash", has_text="收货地址已保存").wait_for()
 
 
-def buy(page: Any, ctx: Any, quantity: int) -> str:
-    """Find the product by searching, buy `quantity` of the task's variant; returns the order number."""
+def choose(page: Any, ctx: Any, quantity: int) -> None:
+    """Find the product by searching, choose the task's variant and a quantity."""
     product = ctx.params["product"]
     page.goto(ctx.url("/shop/"))
     page.get_by_placeholder("搜索商品、品牌").fill(product["name"])
@@ -42,7 +42,26 @@ def buy(page: Any, ctx: Any, quantity: int) -> str:
     page.locator(f'[data-product="{product["code"]}"]').click()
     page.locator(f'[data-sku="{product["sku"]}"] input').check()
     page.fill("#quantity", str(quantity))
+
+
+def buy(page: Any, ctx: Any, quantity: int) -> str:
+    """Buy `quantity` of the task's variant at once (立即购买); returns the order number."""
+    choose(page, ctx, quantity)
     page.get_by_role("button", name="立即购买").click()
+    return submit_order(page)
+
+
+def buy_through_cart(page: Any, ctx: Any, quantity: int) -> str:
+    """Put the task's variant in the cart and check out the whole cart; returns the order number."""
+    choose(page, ctx, quantity)
+    page.get_by_role("button", name="加入购物车").click()
+    page.locator(".flash", has_text="已加入购物车").wait_for()
+    page.get_by_role("link", name="去结算").click()
+    return submit_order(page)
+
+
+def submit_order(page: Any) -> str:
+    """Submit the order at checkout and go on to the cashier; returns the order number."""
     page.get_by_role("button", name="提交订单").click()
     page.locator('[data-role="card-pay"]').wait_for()  # checkout goes on to the platform's cashier
     return page.locator('[data-role="out-trade-no"]').inner_text().strip()

@@ -31,6 +31,14 @@
   });
   // A signed request the browser carries to another site (the payment platform) goes by itself.
   Array.prototype.forEach.call(document.querySelectorAll("form[data-autosubmit]"), function (f) { f.submit(); });
+  // Checkout: shipping and the amount to pay follow the chosen shipping method.
+  document.addEventListener("change", function (e) {
+    var radio = e.target;
+    if (radio.name !== "shipping_method" || !radio.dataset.payable) { return; }
+    var shipping = document.querySelector('[data-role="shipping"]'), payable = document.querySelector('[data-role="payable"]');
+    if (shipping) { shipping.textContent = "¥" + radio.dataset.shipping; }
+    if (payable) { payable.textContent = "¥" + radio.dataset.payable; }
+  });
   document.addEventListener("submit", function (e) {
     var msg = e.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { e.preventDefault(); }

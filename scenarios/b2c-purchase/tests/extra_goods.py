@@ -15,10 +15,11 @@ EXPECTED_SCORE = 87.5
 
 
 def solve(page: Any, ctx: Any) -> None:
-    """Everything right, except that the order also holds one piece of another variant."""
+    """Everything right, except that the order (the whole cart checked out) also holds one piece of
+    another variant."""
     steps.register(page, ctx)
     steps.add_address(page, ctx)
     steps.add_other_variant_to_cart(page, ctx)
-    order_no = steps.buy(page, ctx, ctx.params["quantity"])
+    order_no = steps.buy_through_cart(page, ctx, ctx.params["quantity"])
     steps.pay(page, ctx, order_no)
     steps.write_answer(page, ctx, order_no)
