@@ -144,3 +144,39 @@ def test_without_an_address_checkout_says_why_it_cannot_submit(candidates) -> No
     resp = client.post("/shop/cart/add", data={"sku": sku.code, "quantity": "1", "buy_now": "1"})
     page = client.get(resp.location).get_data(as_text=True)
     assert "请先添加收货地址" in page and "disabled" in page
+
+
+def test_registration_names_every_wrong_field_beside_it_and_changes_nothing(candidates) -> None:  # noqa: ANN001
+    from sandbox.storefront.models import Customer
+
+    client = candidates.login()
+    w = candidates.world(client)
+    before = len(list(w.db.scalars(select(Customer))))
+    w.close()
+    resp = client.post(
+        "/shop/register",
+        data={"username": "x", "phone": "123", "password": "abc", "password_confirm": "abd"},
+    )
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    for field, message in (
+        ("username", "用户名须为3-20位字母、数字、下划线或汉字"),
+        ("phone", "请输入11位有效手机号"),
+        ("password", "密码长度须为6-64位"),
+        ("confirm", "两次输入的密码不一致"),
+    ):
+        assert f'<div class="field-error" id="{field}-error">{message}</div>' in page, field
+    assert 'value="x"' in page and 'value="123"' in page  # what was typed stays
+    w = candidates.world(client)
+    assert len(list(w.db.scalars(select(Customer)))) == before
+    w.close()
+    ok = {
+        "username": "taken_01",
+        "phone": "13800138000",
+        "password": "secret123",
+        "password_confirm": "secret123",
+    }
+    assert client.post("/shop/register", data=ok).status_code == 302
+    client.post("/shop/logout")
+    again = client.post("/shop/register", data=ok)
+    assert again.status_code == 409 and "用户名已被注册" in again.get_data(as_text=True)

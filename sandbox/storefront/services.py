@@ -115,20 +115,33 @@ def get_sku(w: World, code: str) -> Sku:
 # --- members -----------------------------------------------------------------------------------
 
 
+class RegistrationInvalid(DomainError):
+    """One or more registration fields are wrong; `errors` maps field -> message key."""
+
+    def __init__(self, errors: dict[str, str], status: int = 400):
+        super().__init__(N_("注册信息有误，请检查标红的项目"), status=status)
+        self.errors = errors
+
+
 def register(w: World, username: str, password: str, confirm: str, phone: str) -> Customer:
-    """Create a member account for the candidate."""
+    """Create a member account for the candidate; every wrong field is named at once."""
     username = (username or "").strip()
     phone = (phone or "").strip()
+    password = password or ""
+    errors: dict[str, str] = {}
     if not USERNAME_RE.match(username):
-        raise DomainError(N_("用户名须为3-20位字母、数字、下划线或汉字"))
-    if len(password or "") < 6 or len(password) > 64:
-        raise DomainError(N_("密码长度须为6-64位"))
-    if password != confirm:
-        raise DomainError(N_("两次输入的密码不一致"))
+        errors["username"] = N_("用户名须为3-20位字母、数字、下划线或汉字")
+    elif w.db.scalars(select(Customer).where(Customer.username == username)).first():
+        errors["username"] = N_("用户名已被注册")
     if not PHONE_RE.match(phone):
-        raise DomainError(N_("请输入11位有效手机号"))
-    if w.db.scalars(select(Customer).where(Customer.username == username)).first():
-        raise DomainError(N_("用户名已被注册"), status=409)
+        errors["phone"] = N_("请输入11位有效手机号")
+    if len(password) < 6 or len(password) > 64:
+        errors["password"] = N_("密码长度须为6-64位")
+    if password != (confirm or ""):
+        errors["password_confirm"] = N_("两次输入的密码不一致")
+    if errors:
+        taken = errors.get("username") == N_("用户名已被注册") and len(errors) == 1
+        raise RegistrationInvalid(errors, status=409 if taken else 400)
     customer = Customer(
         username=username,
         phone=phone,

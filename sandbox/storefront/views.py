@@ -94,8 +94,10 @@ def register():
         customer = shop.register(
             current_world(), f.get("username"), f.get("password"), f.get("password_confirm"), f.get("phone")
         )
-    except DomainError as exc:
-        return render_template("storefront/register.html", error=refused(exc), form=f), exc.status
+    except shop.RegistrationInvalid as exc:
+        return render_template(
+            "storefront/register.html", error=refused(exc), form=f, errors=exc.errors
+        ), exc.status
     set_session_world(customer=customer.id)
     done(gettext("注册成功，欢迎你，%(name)s", name=customer.username))
     return redirect(_safe_next(url_for("storefront.index")))
