@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -40,8 +41,17 @@ def choose(page: Any, ctx: Any, quantity: int) -> None:
     page.get_by_placeholder("搜索商品、品牌").fill(product["name"])
     page.get_by_role("button", name="搜索").click()
     page.locator(f'[data-product="{product["code"]}"]').click()
-    page.locator(f'[data-sku="{product["sku"]}"] input').check()
+    pick_variant(page, product["options"])
+    assert page.locator(f'[data-sku="{product["sku"]}"] input').is_checked()
     page.fill("#quantity", str(quantity))
+
+
+def pick_variant(page: Any, options: str | dict) -> None:
+    """Click the chips of a variant's options, e.g. '颜色：白色 / 长度：1米'."""
+    if isinstance(options, str):
+        options = dict(part.split("：", 1) for part in options.split(" / "))
+    for name, value in options.items():
+        page.locator(f'.chip[data-attr="{name}"][data-value="{value}"]').click()
 
 
 def buy(page: Any, ctx: Any, quantity: int) -> str:
@@ -107,8 +117,8 @@ def add_other_variant_to_cart(page: Any, ctx: Any) -> None:
     """Put one piece of another variant of the task's product in the cart (goods nobody asked for)."""
     product = ctx.params["product"]
     page.goto(ctx.url(f"/shop/p/{product['code']}"))
-    other = page.locator(f'[data-sku]:not([data-sku="{product["sku"]}"]) input:not([disabled])').first
-    other.check()
+    other = page.locator(f'[data-sku]:not([data-sku="{product["sku"]}"]):not([data-available="0"])').first
+    pick_variant(page, json.loads(other.get_attribute("data-options")))
     page.fill("#quantity", "1")
     page.get_by_role("button", name="加入购物车").click()
     page.locator(".flash", has_text="已加入购物车").wait_for()

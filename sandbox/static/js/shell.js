@@ -31,6 +31,53 @@
   });
   // A signed request the browser carries to another site (the payment platform) goes by itself.
   Array.prototype.forEach.call(document.querySelectorAll("form[data-autosubmit]"), function (f) { f.submit(); });
+  // Product page: one row of chips per attribute (颜色 / 规格); the chosen combination picks the
+  // variant's radio button (the list stays as the no-script fallback) and price and stock follow it.
+  // A value no variant in stock has is disabled; one that does not go with the other choices is
+  // dimmed, and choosing it moves the others to a combination that is in stock.
+  var picker = document.querySelector('[data-role="variant-picker"]');
+  if (picker) {
+    var form = picker.closest("form");
+    var variants = Array.prototype.map.call(form.querySelectorAll(".variant[data-options]"), function (el) {
+      return {el: el, radio: el.querySelector("input"), options: JSON.parse(el.dataset.options),
+              available: parseInt(el.dataset.available, 10) > 0};
+    });
+    var chips = Array.prototype.slice.call(picker.querySelectorAll(".chip"));
+    var chosen = {};
+    var fits = function (v, wanted) {
+      return Object.keys(wanted).every(function (k) { return v.options[k] === wanted[k]; });
+    };
+    var inStock = function (wanted) { return variants.filter(function (v) { return v.available && fits(v, wanted); }); };
+    var render = function () {
+      chips.forEach(function (chip) {
+        var attr = chip.dataset.attr, value = chip.dataset.value, only = {}, wanted = Object.assign({}, chosen);
+        only[attr] = value; wanted[attr] = value;
+        chip.disabled = inStock(only).length === 0;
+        chip.classList.toggle("dim", !chip.disabled && inStock(wanted).length === 0);
+        chip.classList.toggle("on", chosen[attr] === value);
+        chip.setAttribute("aria-pressed", chosen[attr] === value ? "true" : "false");
+      });
+      var match = inStock(chosen).filter(function (v) { return Object.keys(v.options).length === Object.keys(chosen).length; })[0];
+      variants.forEach(function (v) { v.radio.checked = v === match; });
+      picker.querySelector('[data-role="price"]').textContent = match ? match.el.dataset.price : "";
+      picker.querySelector('[data-role="stock"]').textContent = match ? match.el.dataset.stock : "";
+    };
+    picker.addEventListener("click", function (e) {
+      var chip = e.target.closest(".chip");
+      if (!chip || chip.disabled) { return; }
+      chosen[chip.dataset.attr] = chip.dataset.value;
+      if (!inStock(chosen).length) {
+        var only = {}; only[chip.dataset.attr] = chip.dataset.value;
+        chosen = Object.assign({}, inStock(only)[0].options);
+      }
+      render();
+    });
+    var first = variants.filter(function (v) { return v.available; })[0];
+    if (first) { chosen = Object.assign({}, first.options); }
+    picker.hidden = false;
+    form.classList.add("with-chips");
+    render();
+  }
   // Checkout: shipping and the amount to pay follow the chosen shipping method.
   document.addEventListener("change", function (e) {
     var radio = e.target;
