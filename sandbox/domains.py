@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     from flask import Blueprint
     from sqlalchemy import Engine
 
-PACKAGES = ("sandbox.bank", "sandbox.mail", "sandbox.gateway", "sandbox.storefront", "sandbox.orders")
+PACKAGES = (
+    "sandbox.bank",
+    "sandbox.mail",
+    "sandbox.gateway",
+    "sandbox.logistics",
+    "sandbox.storefront",
+    "sandbox.orders",
+)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from sandbox.storefront.models import Category, Customer, Product, Shop, Sku
 from sandbox.worlds.base import Event, WorldMeta
 from sandbox.worlds.clock import WorldClock
 from sandbox.worlds.world import World
+from seed_data import logistics_seed
 from seed_data.lists import BANKS, CATEGORIES, SELLING_POINTS, SHOP_SUFFIXES
 
 BASES = {"default"}
@@ -141,6 +142,7 @@ def populate(w: World, rng: random.Random, fake: Faker) -> None:
         mail.open_mailbox(w, f"shop{position:03d}@{mail.MAIL_DOMAIN}", shop.name)
         # Each shop is signed up with the payment platform; its keys are made on its first sale.
         payments.open_setup(w, shop)
+    logistics_seed.populate(w)
     db.flush()
 
 
