@@ -30,6 +30,9 @@ BASE_SEED = 20260315
 EPOCH = datetime(2026, 3, 15, 9, 0, 0)
 PRODUCTS_PER_CATEGORY = 20
 NPC_CUSTOMERS = 40
+# Attributes whose later values (lists.py orders them smallest first) cost more; colour and clothing
+# size do not change the price.
+PRICED_ATTRIBUTES = ("规格", "容量", "长度", "版本", "表带")
 
 
 def card_number(rng: random.Random, prefix: str) -> str:
@@ -111,14 +114,16 @@ def populate(w: World, rng: random.Random, fake: Faker) -> None:
                 option_names=list(options),
             )
             db.add(product)
+            step = max(1, round(base_yuan * 0.15))  # yuan more for each bigger size, capacity, edition
+            cents = rng.choice([0, 0, 1, 10])  # ¥99.99-style pricing, the same for every variant
             for v_no, variant in enumerate(_variants(options), start=1):
-                extra = 0 if v_no == 1 else rng.choice([0, 0, 10, 20, 50]) * (1 if base_yuan > 100 else 0)
+                extra = step * sum(options[n].index(variant[n]) for n in variant if n in PRICED_ATTRIBUTES)
                 in_stock = rng.random() > 0.08
                 product.skus.append(
                     Sku(
                         code=f"{product.code}-{v_no:02d}",
                         options=variant,
-                        price_fen=(base_yuan + extra) * 100 - rng.choice([0, 0, 1, 10]),
+                        price_fen=(base_yuan + extra) * 100 - cents,
                         quantity=rng.randint(5, 300) if in_stock else 0,
                     )
                 )

@@ -767,3 +767,33 @@ def test_a_refused_scheduled_action_leaves_nothing_half_done(world_file: Path) -
         assert npc.run_due(w, []) == 0
     finally:
         w.close()
+
+
+def test_a_bigger_variant_never_costs_less(world_file: Path) -> None:
+    """Within a product, a later size, capacity or edition costs at least as much; colour costs nothing."""
+    from seed_data.generate import PRICED_ATTRIBUTES
+    from seed_data.lists import CATEGORIES
+
+    kinds = [options for cat in CATEGORIES for _type, _suffixes, options, _range in cat["types"]]
+
+    def options_of(product: Product) -> dict[str, list[str]]:
+        """The option lists (in lists.py's order) the product's variants were made from."""
+        return next(
+            o
+            for o in kinds
+            if set(o) == set(product.option_names)
+            and all(s.options[n] in o[n] for s in product.skus for n in o)
+        )
+
+    w = open_world(world_file, read_only=True)
+    try:
+        for product in w.db.scalars(select(Product)):
+            order = options_of(product)
+            for a in product.skus:
+                for b in product.skus:
+                    rank_a = [order[n].index(a.options[n]) for n in a.options if n in PRICED_ATTRIBUTES]
+                    rank_b = [order[n].index(b.options[n]) for n in b.options if n in PRICED_ATTRIBUTES]
+                    if all(x <= y for x, y in zip(rank_a, rank_b, strict=True)):
+                        assert a.price_fen <= b.price_fen, (product.name, a.options, b.options)
+    finally:
+        w.close()
