@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from sandbox.bank import services as bank
+from sandbox.errors import DomainError
 from sandbox.orders.models import Order
 from sandbox.scenarios.loader import fmt_yuan
 from sandbox.storefront.models import Sku
@@ -180,3 +182,35 @@ def test_registration_names_every_wrong_field_beside_it_and_changes_nothing(cand
     client.post("/shop/logout")
     again = client.post("/shop/register", data=ok)
     assert again.status_code == 409 and "用户名已被注册" in again.get_data(as_text=True)
+
+
+def test_shipping_an_order_opens_a_waybill_and_the_order_page_shows_its_trail(candidates, shopper) -> None:  # noqa: ANN001
+    from sandbox.logistics import waybills
+    from sandbox.orders import services as orders_service
+
+    sku = _sku(candidates, shopper)
+    shopper.post("/shop/cart/add", data={"sku": sku.code, "quantity": "2"})
+    resp = shopper.post(
+        "/shop/checkout",
+        data={"address_id": first_address_id(candidates, shopper), "shipping_method": "express"},
+    )
+    number = resp.location.split("/")[-2]
+    pay_and_return(shopper, number, candidates.attempt_of(shopper).identities[0])
+    w = candidates.world(shopper, read_only=False)
+    orders_service.ship_order(w, number, "ZTO")
+    w.commit()
+    waybill = waybills.active_waybill(w, number)
+    assert waybill.carrier.code == "ZTO" and waybill.number.startswith("78") and waybill.parcels == 1
+    assert (
+        waybill.receiver["province"]
+        == w.db.scalars(select(Order).where(Order.number == number)).one().ship_to["province"]
+    )
+    (shipped,) = [e for e in w.events("order.shipped") if e.payload["order_no"] == number]
+    assert shipped.payload["waybill_no"] == waybill.number
+    waybill_no = waybill.number
+    with pytest.raises(DomainError):  # one live waybill per order
+        orders_service.ship_order(w, number, "SF")
+    w.rollback()
+    w.close()
+    page = shopper.get(f"/shop/orders/{number}").get_data(as_text=True)
+    assert waybill_no in page and "已下单" in page and "已发货" in page

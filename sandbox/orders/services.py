@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from sandbox.errors import N_, Conflict, DomainError, NotFound
+from sandbox.logistics import waybills
 from sandbox.orders import payments
 from sandbox.orders.models import (
     SHIPPING_METHODS,
@@ -146,19 +147,52 @@ def cancel_order(w: World, customer: Customer, number: str) -> Order:
     return order
 
 
-def ship_order(w: World, number: str, carrier: str = "SF") -> Order:
-    """The merchant ships a paid order; allocated stock leaves the warehouse."""
+# Where the world's shops send parcels from (the mall's shared warehouse), and the weight the
+# warehouse puts on a line when goods have none recorded.
+WAREHOUSE = {
+    "name": "优选商城华东仓",
+    "phone": "0571-88001234",
+    "province": "浙江省",
+    "city": "杭州市",
+    "district": "余杭区",
+    "detail": "仓前街道文一西路1号",
+}
+GRAMS_PER_PIECE = 500
+
+
+def ship_order(w: World, number: str, carrier: str = "SF", service: str = "standard") -> Order:
+    """The merchant ships a paid order with an electronic waybill; allocated stock leaves the warehouse."""
     order = get_order(w, None, number)
     if order.status != OrderStatus.OPEN or order.payment_status != PaymentStatus.PAID:
         raise Conflict(N_("只有已付款的订单可以发货"))
     if order.fulfilment_status != FulfilmentStatus.UNFULFILLED:
         raise Conflict(N_("订单已发货"))
+    pieces = sum(line.quantity for line in order.lines)
+    waybill = waybills.create_waybill(
+        w,
+        carrier_code=carrier,
+        service=service,
+        sender={**WAREHOUSE, "name": f"{order.shop.name}（{WAREHOUSE['name']}）"[:40]},
+        receiver={
+            "name": order.ship_to["recipient"],
+            "phone": order.ship_to["phone"],
+            "province": order.ship_to["province"],
+            "city": order.ship_to["city"],
+            "district": order.ship_to.get("district", ""),
+            "detail": order.ship_to["detail"],
+        },
+        goods="、".join(dict.fromkeys(line.product_name for line in order.lines))[:100],
+        weight_g=pieces * GRAMS_PER_PIECE,
+        parcels=1,
+        payment="月结",
+        reference=order.number,
+    )
     for line in order.lines:
         line_sku = storefront.get_sku(w, line.sku_code)
         line_sku.allocated -= line.quantity  # consume stock
         line_sku.quantity -= line.quantity
     order.fulfilment_status = FulfilmentStatus.SHIPPED
-    w.emit("order.shipped", order_no=order.number, carrier=carrier)
+    w.emit("order.shipped", order_no=order.number, carrier=carrier, waybill_no=waybill.number)
     return order
 
 

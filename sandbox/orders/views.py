@@ -7,6 +7,8 @@ from flask_babel import gettext
 
 from sandbox.binding import current_world, customer_required, done, refused, session_world, set_session_world
 from sandbox.errors import DomainError
+from sandbox.logistics import tracking, waybills
+from sandbox.logistics.models import STATUS_LABELS as PARCEL_STATUS_LABELS
 from sandbox.orders import payments
 from sandbox.orders import services as orders
 from sandbox.orders.models import ORDER_EVENT_LABELS, SHIPPING_METHODS, STATUS_LABELS
@@ -36,7 +38,16 @@ def detail(number: str):
         for e in current_world().events()
         if e.payload.get("order_no") == order.number and e.name in ORDER_EVENT_LABELS
     ]
-    return render_template("orders/detail.html", order=order, events=events, event_labels=ORDER_EVENT_LABELS)
+    waybill = waybills.active_waybill(current_world(), order.number)
+    return render_template(
+        "orders/detail.html",
+        order=order,
+        events=events,
+        event_labels=ORDER_EVENT_LABELS,
+        waybill=waybill,
+        trail=tracking.trail(current_world(), waybill.number) if waybill else [],
+        parcel_labels=PARCEL_STATUS_LABELS,
+    )
 
 
 @bp.post("/orders/<number>/cancel")
