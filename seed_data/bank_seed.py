@@ -21,7 +21,6 @@ so identities of existing scenarios keep every value they had.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from typing import Any
 
@@ -30,6 +29,7 @@ from sandbox.bank import services as bank
 from sandbox.bank.models import AccountKind, EnterpriseRole
 from sandbox.errors import NotFound
 from sandbox.worlds.world import World
+from seed_data.fakes import derived_digest
 from seed_data.lists import BANKS, REGIONS, STREETS
 
 CARD_ROLES = {"buyer": AccountKind.PERSONAL, "seller": AccountKind.PERSONAL, "merchant": AccountKind.MERCHANT}
@@ -39,17 +39,13 @@ COMPANY_WORDS = ("瑞丰", "恒信", "嘉和", "博远", "新禾", "启明", "�
 COMPANY_SUFFIXES = ("商贸有限公司", "电子商务有限公司", "科技有限公司", "贸易有限公司")
 
 
-def _digest(seed: int, who: str, purpose: str) -> bytes:
-    return hashlib.sha256(f"{seed}:{who}:{purpose}".encode()).digest()
-
-
 def _number(raw: bytes, digits: int) -> str:
     return str(int.from_bytes(raw, "big") % 10**digits).zfill(digits)
 
 
 def person_fields(seed: int, who: str) -> dict[str, str]:
     """A person's ID number (valid, aged 22–50 at the world's epoch), mobile and address."""
-    raw = _digest(seed, who, "person")
+    raw = derived_digest(seed, who, "person")
     born = date(1976 + raw[0] % 28, 1 + raw[1] % 12, 1 + raw[2] % 28)
     id_number = idcheck.make_id_number(
         ID_REGIONS[raw[3] % len(ID_REGIONS)], born, int.from_bytes(raw[4:6], "big")
@@ -65,7 +61,7 @@ def person_fields(seed: int, who: str) -> dict[str, str]:
 
 def company_fields(seed: int, key: str, address: str) -> dict[str, str]:
     """A registered company's name and 统一社会信用代码."""
-    raw = _digest(seed, f"company:{key}", "company")
+    raw = derived_digest(seed, f"company:{key}", "company")
     city = address[3:6] if len(address) > 6 else "杭州"
     name = f"{city.rstrip('市')}{COMPANY_WORDS[raw[0] % len(COMPANY_WORDS)]}{COMPANY_SUFFIXES[raw[1] % len(COMPANY_SUFFIXES)]}"
     region = ID_REGIONS[raw[2] % len(ID_REGIONS)]
@@ -107,7 +103,7 @@ def identity_fields(
     who = role if same_role == 0 else f"{role}{same_role + 1}"
     ident.update(person_fields(seed, who))
     _place(ident, spec, earlier)
-    raw = _digest(seed, who, "bank")
+    raw = derived_digest(seed, who, "bank")
     if role == "applicant":
         ident["account_type"] = spec.get("account_type", "personal")
         if ident["account_type"] == "enterprise":

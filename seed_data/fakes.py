@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import string
 import threading
 
 from faker import Faker
@@ -16,3 +18,14 @@ def seeded_faker(seed: int) -> Faker:
         fake = _local.faker = Faker("zh_CN")
     fake.seed_instance(seed)
     return fake
+
+
+def derived_digest(seed: int, who: str, purpose: str) -> bytes:
+    """Bytes drawn from (seed, who, purpose) alone: adding a derived value moves no other value."""
+    return hashlib.sha256(f"{seed}:{who}:{purpose}".encode()).digest()
+
+
+def derived_secret(seed: int, who: str, purpose: str, length: int = 8) -> str:
+    """A password derived like derived_digest (lower-case letters and digits)."""
+    alphabet = string.ascii_lowercase + string.digits
+    return "".join(alphabet[b % len(alphabet)] for b in derived_digest(seed, who, purpose)[:length])

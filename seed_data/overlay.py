@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 import string
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from sandbox.mail import services as mail
 from sandbox.worlds.world import World
 from seed_data import bank_seed, gateway_seed, shop_seed
-from seed_data.fakes import seeded_faker
+from seed_data.fakes import derived_secret, seeded_faker
 from seed_data.generate import bank_mail_address, card_number
 from seed_data.lists import BANKS
 
@@ -43,13 +42,6 @@ def make_identities(seed: int, accounts: list[dict[str, Any]]) -> list[dict[str,
         if spec["role"] == "merchant":  # the candidate's own shop and its back office
             out[-1].update(shop_seed.merchant_fields(seed, out[-1]))
     return out
-
-
-def derived_secret(seed: int, role: str, purpose: str, length: int = 8) -> str:
-    """A password drawn from (seed, role, purpose) alone, so adding one moves no other drawn value."""
-    digest = hashlib.sha256(f"{seed}:{role}:{purpose}".encode()).digest()
-    alphabet = string.ascii_lowercase + string.digits
-    return "".join(alphabet[b % len(alphabet)] for b in digest[:length])
 
 
 def apply_overlay(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import string
 from typing import Any
 
 from sqlalchemy import select
@@ -12,16 +10,15 @@ from sandbox.orders.payment_models import SetupManager
 from sandbox.scenarios.loader import fmt_yuan, render_value
 from sandbox.storefront.models import Shop
 from sandbox.worlds.world import World
+from seed_data.fakes import derived_secret
 
 
 def merchant_fields(seed: int, ident: dict[str, Any]) -> dict[str, str]:
     """The merchant identity's shop name and back-office login (derived: no drawn value moves)."""
-    digest = hashlib.sha256(f"{seed}:merchant:shop".encode()).digest()
-    alphabet = string.ascii_lowercase + string.digits
     return {
         "shop_name": f"{ident['name']}的小店",
         "shop_login": ident["email"],
-        "shop_password": "".join(alphabet[b % len(alphabet)] for b in digest[:8]),
+        "shop_password": derived_secret(seed, "merchant", "shop"),
     }
 
 

@@ -163,19 +163,7 @@ def _page_pay(w: World, setup: ShopPaymentSetup, out_trade_no: str, amount_fen: 
         "product_code": "FAST_INSTANT_TRADE_PAY",
         "timeout_express": "30m",
     }
-    params = {
-        "app_id": setup.app_id,
-        "method": "alipay.trade.page.pay",
-        "format": "JSON",
-        "charset": "utf-8",
-        "sign_type": "RSA2",
-        "timestamp": _timestamp(w),
-        "version": "1.0",
-        "return_url": return_url(),
-        "biz_content": json.dumps(biz, ensure_ascii=False, separators=(",", ":")),
-    }
-    params["sign"] = gateway.sign(params, setup.merchant_private_key_pem)
-    return params
+    return _api_request(w, setup, "alipay.trade.page.pay", biz, return_url=return_url())
 
 
 def order_payment_request(w: World, order: Order) -> dict[str, str]:
@@ -347,8 +335,10 @@ def receive_notification(w: World, url: str, params: dict[str, Any], source: str
     return "fail" if verdict == Verdict.REJECTED else "success"
 
 
-def _api_request(w: World, setup: ShopPaymentSetup, method: str, biz: dict[str, str]) -> dict[str, str]:
-    """A request to the platform's open API, signed with the shop's key."""
+def _api_request(
+    w: World, setup: ShopPaymentSetup, method: str, biz: dict[str, str], **extra: str
+) -> dict[str, str]:
+    """A request to the platform's open API (with `extra` public parameters), signed with the shop's key."""
     params = {
         "app_id": setup.app_id,
         "method": method,
@@ -357,6 +347,7 @@ def _api_request(w: World, setup: ShopPaymentSetup, method: str, biz: dict[str, 
         "sign_type": "RSA2",
         "timestamp": _timestamp(w),
         "version": "1.0",
+        **extra,
         "biz_content": json.dumps(biz, ensure_ascii=False, separators=(",", ":")),
     }
     params["sign"] = gateway.sign(params, setup.merchant_private_key_pem)
