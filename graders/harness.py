@@ -53,8 +53,8 @@ IDENTITY_FIELDS = {
     "corp_login": "operator/approver: the enterprise online-banking operator number",
     "teller_no": "teller: the counter's teller number (柜员号)",
     "shop_name": "merchant: the candidate's own shop in the storefront",
-    "shop_login": "merchant: the shop's back-office login (商家后台)",
-    "shop_password": "merchant: the shop's back-office password",
+    "shop_login": "merchant: the seller centre's login (卖家中心, /seller/login)",
+    "shop_password": "merchant: the seller centre's password",
 }
 
 

@@ -28,6 +28,7 @@ PACKAGES = (
     "sandbox.logistics",
     "sandbox.storefront",
     "sandbox.orders",
+    "sandbox.merchant",
 )
 
 

@@ -28,7 +28,9 @@ def overlay(
     accounts: list[dict[str, Any]] | None = None,
     params: dict[str, Any] | None = None,
 ) -> None:
-    """Open the merchant identity's shop, settling to its bank card.
+    """Open the merchant identity's shop, settling to its bank card, and its seller-centre login.
+
+    With `shop.open: false` the merchant has only the login and applies for a shop during the attempt.
 
     Its payment settings are empty unless the account's `shop.payments` is `ready` (keys made and the
     notify URL set, as the world's shops have). A `shop.sale` is an order another identity placed and
@@ -38,18 +40,18 @@ def overlay(
     for ident, spec in zip(identities, specs, strict=False):
         if ident["role"] != "merchant":
             continue
+        from sandbox.merchant import accounts as seller_accounts
         from sandbox.orders import payments  # only worlds with a merchant identity need it here
 
+        login = {"login": ident["shop_login"], "password": ident["shop_password"], "name": ident["name"]}
+        if spec.get("open") is False:  # the merchant applies for a shop during the attempt (商户入驻)
+            seller_accounts.open_account(w, **login, email=ident.get("email", ""))
+            continue
         shop = Shop(name=ident["shop_name"], city="", bank_account_no=ident.get("account_no", ""), rating=50)
         w.db.add(shop)
         w.db.flush()
-        setup = payments.open_setup(
-            w,
-            shop,
-            managed_by=SetupManager.CANDIDATE,
-            login=ident["shop_login"],
-            password=ident["shop_password"],
-        )
+        seller_accounts.open_account(w, **login, email=ident.get("email", ""), shop=shop)
+        setup = payments.open_setup(w, shop, managed_by=SetupManager.CANDIDATE)
         if spec.get("payments") == "ready":
             payments.connect(w, setup)
         sale = spec.get("sale")

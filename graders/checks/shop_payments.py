@@ -16,6 +16,7 @@ from sandbox.gateway import services as gateway
 from sandbox.gateway.models import MerchantApp
 from sandbox.gateway.notify import local_path
 from sandbox.gateway.signing import fingerprint
+from sandbox.merchant.models import SellerAccount
 from sandbox.orders import payments
 from sandbox.orders.payment_models import PaymentNotice, ShopPaymentSetup, TrialPayment
 from sandbox.scenarios.loader import fmt_yuan
@@ -33,7 +34,12 @@ def candidate_setup(ctx: GradeContext) -> ShopPaymentSetup | None:
     logins = [i["shop_login"] for i in ctx.identities if i.get("shop_login")]
     if not logins:
         return None
-    q = select(ShopPaymentSetup).where(ShopPaymentSetup.login.in_(logins)).order_by(ShopPaymentSetup.id)
+    q = (
+        select(ShopPaymentSetup)
+        .join(SellerAccount, SellerAccount.shop_id == ShopPaymentSetup.shop_id)
+        .where(SellerAccount.login.in_(logins))
+        .order_by(ShopPaymentSetup.id)
+    )
     return ctx.world.db.scalars(q).first()
 
 

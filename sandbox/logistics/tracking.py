@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from sandbox.errors import N_, Conflict, DomainError
+from sandbox.logistics import hooks
 from sandbox.logistics.models import (
     STATUS_EVENTS,
     STATUS_LABELS,
@@ -101,6 +102,7 @@ def record(
     waybill.updated_at = w.now()
     w.db.flush()
     _emit_step(w, waybill, status, (params or {}).get("reason", ""))
+    hooks.parcel_status_changed(w, waybill, status)
     return event
 
 

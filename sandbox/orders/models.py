@@ -76,6 +76,8 @@ class Order(WorldBase):
     shipping_method: Mapped[str] = mapped_column(String(16))
     shipping_fee_fen: Mapped[int] = mapped_column(Integer)
     goods_total_fen: Mapped[int] = mapped_column(Integer)
+    # Promotions' discount on this order (coupons, 满减, limited-time prices), itemised on the lines.
+    discount_fen: Mapped[int] = mapped_column(Integer, default=0)
     total_fen: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(String(200), default="")
     placed_at: Mapped[datetime] = mapped_column(DateTime)
@@ -124,6 +126,8 @@ class OrderLine(WorldBase):
     options_label: Mapped[str] = mapped_column(String(120))
     unit_price_fen: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
+    # This line's share of the order's discount (the sum over lines is Order.discount_fen).
+    discount_fen: Mapped[int] = mapped_column(Integer, default=0)
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
@@ -134,4 +138,4 @@ class OrderLine(WorldBase):
 
 
 # The shops' side of the payment platform lives in its own module; importing it registers its tables.
-from sandbox.orders import payment_models  # noqa: E402, F401
+from sandbox.orders import payment_models, promotion_models  # noqa: E402, F401

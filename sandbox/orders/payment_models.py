@@ -46,9 +46,6 @@ class ShopPaymentSetup(WorldBase):
     managed_by: Mapped[str] = mapped_column(String(12), default=SetupManager.WORLD)
     merchant_private_key_pem: Mapped[str | None] = mapped_column(Text)
     platform_public_key_pem: Mapped[str | None] = mapped_column(Text)
-    # Login to the shop's back office (the candidate's own shop); NPC shops have none.
-    login: Mapped[str | None] = mapped_column(String(120), unique=True)
-    password_hash: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     shop: Mapped[Shop] = relationship()

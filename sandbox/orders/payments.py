@@ -24,7 +24,6 @@ from sandbox.gateway import services as gateway
 from sandbox.orders.models import Order, OrderStatus, PaymentStatus
 from sandbox.orders.payment_models import PaymentNotice, SetupManager, ShopPaymentSetup, TrialPayment, Verdict
 from sandbox.parsing import parse_yuan
-from sandbox.secrets_hashing import check_secret, hash_world_secret
 from sandbox.storefront.models import Shop
 from sandbox.worlds.world import World
 
@@ -69,8 +68,6 @@ def open_setup(
     shop: Shop,
     *,
     managed_by: str = SetupManager.WORLD,
-    login: str | None = None,
-    password: str | None = None,
 ) -> ShopPaymentSetup:
     """Sign the shop up with the platform: an app settling to the shop's bank account."""
     app = gateway.open_merchant(w, name=shop.name, settlement_account_no=shop.bank_account_no)
@@ -80,8 +77,6 @@ def open_setup(
         shop_id=shop.id,
         app_id=app.app_id,
         managed_by=managed_by,
-        login=login,
-        password_hash=hash_world_secret(password) if password else None,
     )
     w.db.add(setup)
     w.db.flush()
@@ -116,16 +111,6 @@ def connect(w: World, setup: ShopPaymentSetup) -> ShopPaymentSetup:
     setup.merchant_private_key_pem = private_pem
     setup.platform_public_key_pem = gateway.platform_public_key(w)
     setup.updated_at = w.now()
-    return setup
-
-
-def seller_login(w: World, login: str, password: str) -> ShopPaymentSetup:
-    """Check a shop owner's back-office login."""
-    setup = w.db.scalars(
-        select(ShopPaymentSetup).where(ShopPaymentSetup.login == (login or "").strip())
-    ).first()
-    if setup is None or not check_secret(setup.password_hash, password or ""):
-        raise DomainError(N_("账号或密码错误"), status=401)
     return setup
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from sandbox.errors import N_, Conflict, DomainError, NotFound
 from sandbox.logistics import waybills
-from sandbox.orders import payments
+from sandbox.orders import payments, stock
 from sandbox.orders.models import (
     SHIPPING_METHODS,
     FulfilmentStatus,
@@ -111,12 +111,12 @@ def place_order(
             placed_at=w.now(),
             lines=lines,
         )
-        for item in group:
-            item.sku.allocated += item.quantity  # allocate stock
-            if direct is None:
-                w.db.delete(item)
         w.db.add(order)
         w.db.flush()
+        for item in group:
+            stock.allocate(w, item.sku.code, item.quantity, order.number)
+            if direct is None:
+                w.db.delete(item)
         w.emit(
             "order.placed",
             order_no=order.number,
@@ -138,8 +138,7 @@ def cancel_order(w: World, customer: Customer, number: str) -> Order:
     if order.status != OrderStatus.OPEN or order.payment_status != PaymentStatus.UNPAID:
         raise Conflict(N_("只有待付款的订单可以取消"))
     for line in order.lines:
-        line_sku = storefront.get_sku(w, line.sku_code)
-        line_sku.allocated -= line.quantity  # release stock
+        stock.release(w, line.sku_code, line.quantity, order.number)
     order.status = OrderStatus.CLOSED
     order.closed_at = w.now()
     w.emit("order.cancelled", order_no=order.number)
@@ -188,9 +187,7 @@ def ship_order(w: World, number: str, carrier: str = "SF", service: str = "stand
         reference=order.number,
     )
     for line in order.lines:
-        line_sku = storefront.get_sku(w, line.sku_code)
-        line_sku.allocated -= line.quantity  # consume stock
-        line_sku.quantity -= line.quantity
+        stock.consume(w, line.sku_code, line.quantity, order.number)
     order.fulfilment_status = FulfilmentStatus.SHIPPED
     w.emit("order.shipped", order_no=order.number, carrier=carrier, waybill_no=waybill.number)
     return order

@@ -20,6 +20,39 @@ class Shop(WorldBase):
     city: Mapped[str] = mapped_column(String(40))
     bank_account_no: Mapped[str] = mapped_column(String(32))
     rating: Mapped[int] = mapped_column(Integer, default=48)  # tenths of a star
+    # ShopStatus: only an open shop and its listed goods are seen in the storefront.
+    status: Mapped[str] = mapped_column(String(12), default="open")
+
+
+class ShopStatus:
+    """A shop's state in the storefront."""
+
+    DRAFT = "draft"  # approved by the platform, being decorated, not yet published
+    OPEN = "open"  # published: its listed goods are in the storefront
+    CLOSED = "closed"
+
+
+class ProductStatus:
+    """Whether buyers see a product."""
+
+    LISTED = "listed"  # 上架
+    DELISTED = "delisted"  # 下架 (also a new product before it is first listed)
+
+
+class ShippingTemplate(WorldBase):
+    """A shop's shipping fee rule (运费模板) that its products name; no template means the mall's fees."""
+
+    __tablename__ = "shipping_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    # "free" (包邮) or "per_piece" (first piece, each further piece).
+    mode: Mapped[str] = mapped_column(String(12), default="per_piece")
+    first_fen: Mapped[int] = mapped_column(Integer, default=0)
+    extra_fen: Mapped[int] = mapped_column(Integer, default=0)
+    # Goods of at least this amount in one order ship free (None: never).
+    free_over_fen: Mapped[int | None] = mapped_column(Integer)
 
 
 class Category(WorldBase):
@@ -51,6 +84,9 @@ class Product(WorldBase):
     sales: Mapped[int] = mapped_column(Integer, default=0)
     # Option names in display order, e.g. ["颜色", "规格"].
     option_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # ProductStatus; a delisted product is not found, shown or sold.
+    status: Mapped[str] = mapped_column(String(12), default="listed", index=True)
+    shipping_template_id: Mapped[int | None] = mapped_column(ForeignKey("shipping_templates.id"))
 
     category: Mapped[Category] = relationship(back_populates="products")
     shop: Mapped[Shop] = relationship()

@@ -38,16 +38,16 @@ def platform_key(page: Any, ctx: Any) -> str:
 def seller_login(page: Any, ctx: Any) -> None:
     """Log in to the shop's back office."""
     merchant = ctx.identity("merchant")
-    page.goto(ctx.url("/shop/seller/login"))
+    page.goto(ctx.url("/seller/login"))
     page.fill("#login", merchant["shop_login"])
     page.fill("#password", merchant["shop_password"])
     page.get_by_role("button", name="登录").click()
-    page.locator('[data-id="notify_url"]').wait_for()
+    page.locator(".sellerhead").wait_for()
 
 
 def shop_notify_url(page: Any, ctx: Any) -> str:
     """The shop's notify URL, from its back office."""
-    page.goto(ctx.url("/shop/seller/payment"))
+    page.goto(ctx.url("/seller/payment"))
     return page.locator('[data-id="notify_url"]').inner_text().strip()
 
 
@@ -61,7 +61,7 @@ def set_notify_url(page: Any, ctx: Any, url: str) -> None:
 
 def save_shop_keys(page: Any, ctx: Any, private_pem: str, platform_pem: str) -> None:
     """Save the private key and the platform's public key in the shop's back office."""
-    page.goto(ctx.url("/shop/seller/payment"))
+    page.goto(ctx.url("/seller/payment"))
     page.fill("#private_key", private_pem)
     page.fill("#platform_public_key", platform_pem)
     page.get_by_role("button", name="保存密钥").click()
@@ -71,7 +71,7 @@ def save_shop_keys(page: Any, ctx: Any, private_pem: str, platform_pem: str) -> 
 def trial_payment(page: Any, ctx: Any, amount_fen: int) -> str:
     """Start a trial payment, pay it by the buyer's card at the cashier; the platform's trade number."""
     buyer = ctx.buyer
-    page.goto(ctx.url("/shop/seller/payment"))
+    page.goto(ctx.url("/seller/payment"))
     page.fill("#amount", f"{amount_fen // 100}.{amount_fen % 100:02d}")
     page.get_by_role("button", name="发起测试支付").click()
     page.locator('[data-role="card-pay"]').wait_for()

@@ -23,7 +23,7 @@ def solve(page: Any, ctx: Any) -> None:
     steps.seller_login(page, ctx)
     steps.set_notify_url(page, ctx, steps.shop_notify_url(page, ctx))
     steps.save_shop_keys(page, ctx, other_private, platform_pem)
-    page.goto(ctx.url("/shop/seller/payment"))
+    page.goto(ctx.url("/seller/payment"))
     page.fill("#amount", f"{ctx.params['amount_fen'] // 100}.{ctx.params['amount_fen'] % 100:02d}")
     page.get_by_role("button", name="发起测试支付").click()
     page.get_by_text("isv.invalid-signature").first.wait_for()

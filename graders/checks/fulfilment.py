@@ -1,0 +1,1 @@
+"""Checks about order handling in the seller centre: shipping, price changes, cancellations, after-sales."""

@@ -1,0 +1,1 @@
+"""Checks about the seller centre: shops, goods, promotions, order handling and after-sales."""

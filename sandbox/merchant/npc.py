@@ -1,0 +1,1 @@
+"""NPC actions of the seller centre (the platform's review of shop applications and the like)."""
