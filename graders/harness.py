@@ -30,7 +30,8 @@ HARNESS_USER = "harness"
 
 # The fields of an identity (seed_data/overlay.py make_identities), for the generated reference.
 IDENTITY_FIELDS = {
-    "role": "the role, as in world.accounts (buyer, seller, merchant, applicant, teller, operator, approver, payee)",
+    "role": "the role, as in world.accounts (buyer, seller, merchant, applicant, teller, operator, approver, payee, "
+    "dispatcher)",
     "name": "a made-up Chinese name, the bank account's holder",
     "id_number": "an 18-digit 身份证号 with a valid check digit (what the bank's counter checks)",
     "mobile": "an 11-digit mobile number",
@@ -55,6 +56,9 @@ IDENTITY_FIELDS = {
     "shop_name": "merchant: the candidate's own shop in the storefront",
     "shop_login": "merchant: the seller centre's login (卖家中心, /seller/login)",
     "shop_password": "merchant: the seller centre's password",
+    "station": "dispatcher: the carrier's station, as carrier code and city (SF:杭州市)",
+    "dispatch_login": "dispatcher: the login of the station's dispatch desk (调度台, /logistics/dispatch/login)",
+    "dispatch_password": "dispatcher: the dispatch desk's password",
 }
 
 

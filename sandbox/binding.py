@@ -40,7 +40,14 @@ log = logging.getLogger(__name__)
 # Pages of the candidate's own that a grader's login may not open.
 GRADER_FORBIDDEN_ENDPOINTS = {"exam.answers", "exam.submit"}
 # Requests not worth a line in the timeline (the countdown poll, assets).
-UNLOGGED_ENDPOINTS = {"static", "exam.status", "storefront.product_image"}
+UNLOGGED_ENDPOINTS = {
+    "static",
+    "exam.status",
+    "storefront.product_image",
+    "storefront.image",
+    "merchant.image",
+    "merchant.goods_picture",
+}
 MAX_REMEMBERED_WORLDS = 8
 SECRET_MARKERS = ("password", "passwd", "pwd", "secret", "private_key")  # form keys containing these
 SECRET_KEYS = {"pin", "cvv", "otp", "code"}  # or equal to these (code: an SMS verification code)

@@ -58,5 +58,6 @@ def from_env(instance: Path | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Three photos of 2 MB (an after-sales request) with their form; each picture is checked on its own.
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     }

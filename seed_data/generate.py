@@ -148,6 +148,8 @@ def populate(w: World, rng: random.Random, fake: Faker) -> None:
         # Each shop is signed up with the payment platform; its keys are made on its first sale.
         payments.open_setup(w, shop)
     logistics_seed.populate(w)
+    # Stock is moves in the warehouse: each SKU's quantity above arrives as its opening stock.
+    logistics_seed.opening_stock(w, list(db.execute(select(Sku.code, Sku.quantity).order_by(Sku.id))))
     db.flush()
 
 

@@ -65,7 +65,7 @@ def _sell(
 ) -> None:
     """The buyer's paid order in the merchant's shop, and the buyer's letter asking for a partial refund."""
     from sandbox.gateway import services as gateway
-    from sandbox.orders import payments
+    from sandbox.orders import payments, stock
     from sandbox.orders.models import SHIPPING_METHODS, Order, OrderLine
     from sandbox.orders.services import next_order_number
     from sandbox.storefront.models import Category, Customer, Product, Sku
@@ -82,7 +82,7 @@ def _sell(
         description="店主手作，温和洁净。",
         option_names=["规格"],
     )
-    sku = Sku(code=f"M{shop.id:04d}-01", options={"规格": "礼盒装"}, price_fen=amount_fen - fee, quantity=99)
+    sku = Sku(code=f"M{shop.id:04d}-01", options={"规格": "礼盒装"}, price_fen=amount_fen - fee)
     product.skus.append(sku)
     customer = Customer(
         username=f"buyer_{buyer['account_no'][-6:]}",
@@ -92,6 +92,7 @@ def _sell(
     )
     w.db.add_all([product, customer])
     w.db.flush()
+    stock.opening(w, sku.code, 99, "期初库存")  # stock is moves in the warehouse
     ship_to = {
         "recipient": buyer["name"],
         "phone": "13800000000",
@@ -122,9 +123,9 @@ def _sell(
             )
         ],
     )
-    sku.allocated += 1
     w.db.add(order)
     w.db.flush()
+    stock.allocate(w, sku.code, 1, order.number)
     w.emit(
         "order.placed", order_no=order.number, customer_id=customer.id, total_fen=amount_fen, actor="system"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from graders.checks import CheckResult, check, text_evidence
 from graders.context import GradeContext
 from sandbox.logistics import tracking, waybills
@@ -34,10 +36,12 @@ def waybill_for(
     service: str | None = None,
     payment: str | None = None,
 ) -> CheckResult:
-    """A live (not cancelled) waybill exists for `reference` (an order number), with `carrier` (SF …),
-    `service` (code or name, e.g. 标快) and `payment` (寄付/到付/月结) when given; sets `waybill_no`."""
+    """A live (not cancelled) waybill exists for `reference` (an order number: the waybills of its
+    further parcels, <number>-2 …, count too), with `carrier` (SF …), `service` (code or name, e.g.
+    标快) and `payment` (寄付/到付/月结) when given; sets `waybill_no`."""
     ref = str(reference).strip()
-    made = waybills.waybills_for(ctx.world, ref)
+    parcels = select(Waybill).where(Waybill.reference.startswith(f"{ref}-", autoescape=True))
+    made = waybills.waybills_for(ctx.world, ref) + list(ctx.world.db.scalars(parcels.order_by(Waybill.id)))
     if not made:
         return CheckResult.failed(f"{ref} 没有电子面单")
     lines = []

@@ -9,7 +9,7 @@ DOMAIN = Domain(
     models="sandbox.logistics.models",
     views="sandbox.logistics.views",
     npc_actions="sandbox.logistics.npc",
-    checks=("graders.checks.logistics",),
+    checks=("graders.checks.logistics", "graders.checks.warehouse"),
     app=DesktopApp(
         "logistics", N_("物流查询"), "运", "logistics", "logistics.home", ("logistics",), position=40
     ),

@@ -171,3 +171,133 @@ class TrackingEvent(WorldBase):
     note_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     waybill: Mapped[Waybill] = relationship(back_populates="trail")
+
+
+# --- Dispatch (车辆调度) at a carrier's station ------------------------------------------------------
+
+
+class DispatchStatus:
+    """A dispatch run: planned (parcels loaded), out (派送中), done (every parcel signed or failed)."""
+
+    PLANNED = "planned"
+    OUT = "out"
+    DONE = "done"
+
+
+DISPATCH_STATUS_LABELS = {
+    DispatchStatus.PLANNED: N_("已排车"),
+    DispatchStatus.OUT: N_("派送中"),
+    DispatchStatus.DONE: N_("已完成"),
+}
+
+
+class DispatchItemStatus:
+    """A parcel on a run: loaded, signed for, or not delivered (疑难)."""
+
+    LOADED = "loaded"
+    SIGNED = "signed"
+    FAILED = "failed"
+
+
+class Station(WorldBase):
+    """A carrier's delivery station (网点) in a city, with its vehicles and routes."""
+
+    __tablename__ = "logistics_stations"
+    __table_args__ = (UniqueConstraint("carrier_pk", "city"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    carrier_pk: Mapped[int] = mapped_column(ForeignKey("logistics_carriers.id"))
+    city: Mapped[str] = mapped_column(String(20))
+
+    carrier: Mapped[Carrier] = relationship()
+    vehicles: Mapped[list[Vehicle]] = relationship(order_by="Vehicle.id")
+    routes: Mapped[list[Route]] = relationship(order_by="Route.id")
+
+
+class Vehicle(WorldBase):
+    """A station's delivery vehicle: its plate, what it carries (kg), its driver."""
+
+    __tablename__ = "logistics_vehicles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_pk: Mapped[int] = mapped_column(ForeignKey("logistics_stations.id"), index=True)
+    plate: Mapped[str] = mapped_column(String(12), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    capacity_kg: Mapped[int] = mapped_column(Integer)
+    driver: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str] = mapped_column(String(20))
+
+
+class Route(WorldBase):
+    """A station's delivery route: the districts it covers."""
+
+    __tablename__ = "logistics_routes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_pk: Mapped[int] = mapped_column(ForeignKey("logistics_stations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(40))
+    districts: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Dispatcher(WorldBase):
+    """A login to a station's dispatch desk (调度台)."""
+
+    __tablename__ = "logistics_dispatchers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(30), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(30))
+    station_pk: Mapped[int] = mapped_column(ForeignKey("logistics_stations.id"))
+
+    station: Mapped[Station] = relationship()
+
+
+class DispatchRun(WorldBase):
+    """One vehicle on one route with the parcels loaded for it (派车单)."""
+
+    __tablename__ = "logistics_dispatch_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    station_pk: Mapped[int] = mapped_column(ForeignKey("logistics_stations.id"), index=True)
+    vehicle_pk: Mapped[int] = mapped_column(ForeignKey("logistics_vehicles.id"))
+    route_pk: Mapped[int] = mapped_column(ForeignKey("logistics_routes.id"))
+    status: Mapped[str] = mapped_column(String(12), default=DispatchStatus.PLANNED)
+    created_by: Mapped[str] = mapped_column(String(30), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    vehicle: Mapped[Vehicle] = relationship()
+    route: Mapped[Route] = relationship()
+    items: Mapped[list[DispatchItem]] = relationship(back_populates="run", order_by="DispatchItem.id")
+
+    @property
+    def weight_g(self) -> int:
+        """What the loaded parcels weigh."""
+        return sum(item.waybill.weight_g for item in self.items)
+
+
+class DispatchItem(WorldBase):
+    """A parcel on a dispatch run, and how its delivery went."""
+
+    __tablename__ = "logistics_dispatch_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_pk: Mapped[int] = mapped_column(ForeignKey("logistics_dispatch_runs.id"), index=True)
+    waybill_pk: Mapped[int] = mapped_column(ForeignKey("logistics_waybills.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=DispatchItemStatus.LOADED)
+    signer: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(String(80), default="")
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    run: Mapped[DispatchRun] = relationship(back_populates="items")
+    waybill: Mapped[Waybill] = relationship()
+
+
+# The warehouse's tables live in their own module; importing it registers them.
+from sandbox.logistics import stock_models  # noqa: E402, F401

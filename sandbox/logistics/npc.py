@@ -7,6 +7,9 @@ one every `after`, until `until`; with `exception: true` the parcel meets a 疑�
 triggering event. What a rule action does at once is the NPC's own doing, which no rule reacts to
 (the runner's guard against loops); the scheduled steps are the carrier's, and rules may react to
 their events (`{on: parcel.exception, do: carrier.return}`).
+
+Suppliers are NPCs too: `supplier.confirm` accepts a purchase order that was sent, `supplier.deliver`
+delivers it (perhaps `shortfall` units short), the delivery arriving as a receipt to be checked in.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from sandbox.errors import N_, DomainError
-from sandbox.logistics import tracking, waybills
+from sandbox.logistics import purchasing, tracking, waybills
 from sandbox.logistics.models import ParcelStatus
+from sandbox.logistics.stock_models import PurchaseOrder, PurchaseStatus
 from sandbox.worlds.base import Event
 from sandbox.worlds.clock import parse_offset
 from sandbox.worlds.npc import npc_action, schedule
@@ -25,6 +31,8 @@ from sandbox.worlds.world import World
 STEP_ACTION = "logistics.advance_step"
 EXCEPTION_ACTION = "logistics.exception_step"
 RETURN_ACTION = "logistics.return_step"
+CONFIRM_ACTION = "supplier.confirm_step"
+DELIVER_ACTION = "supplier.deliver_step"
 DEFAULT_AFTER = "+30m"
 
 
@@ -140,3 +148,63 @@ def carrier_return(w: World, args: dict[str, Any], trigger: Event | None) -> Non
 def return_step(w: World, args: dict[str, Any], trigger: Event | None) -> None:
     """A return a rule scheduled."""
     tracking.mark_returned(w, str(args["waybill"]), str(args.get("reason", "")))
+
+
+# --- suppliers ---------------------------------------------------------------------------------------
+
+
+def _purchase_orders(
+    w: World, args: dict[str, Any], trigger: Event | None, states: tuple[str, ...]
+) -> list[str]:
+    """The purchase orders a supplier rule is about: its `po` arg, the trigger's, else every one in
+    one of `states`."""
+    if args.get("po"):
+        return [str(args["po"])]
+    payload = trigger.payload if trigger is not None else {}
+    if payload.get("po_no"):
+        return [str(payload["po_no"])]
+    q = select(PurchaseOrder.number).where(PurchaseOrder.status.in_(states)).order_by(PurchaseOrder.id)
+    return list(w.db.scalars(q))
+
+
+def _shortfall(args: dict[str, Any]) -> int:
+    value = args.get("shortfall", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise DomainError(N_("shortfall 必须是不小于 0 的整数"))
+    return value
+
+
+@npc_action("supplier.confirm")
+def supplier_confirm(w: World, args: dict[str, Any], trigger: Event | None) -> None:
+    """The supplier confirms the purchase order (`po`, the trigger's, else every sent one), at once or
+    `after` a delay."""
+    delay = _delay(args, None)
+    for number in _purchase_orders(w, args, trigger, (PurchaseStatus.SENT,)):
+        if delay is None:
+            purchasing.supplier_confirm(w, number)
+        else:
+            schedule(w, _since(w, trigger) + delay, CONFIRM_ACTION, po=number)
+
+
+@npc_action(CONFIRM_ACTION, for_rules=False)
+def confirm_step(w: World, args: dict[str, Any], trigger: Event | None) -> None:
+    """A supplier's confirmation a rule scheduled."""
+    purchasing.supplier_confirm(w, str(args["po"]))
+
+
+@npc_action("supplier.deliver")
+def supplier_deliver(w: World, args: dict[str, Any], trigger: Event | None) -> None:
+    """The supplier delivers the purchase order (`po`, the trigger's, else every sent or confirmed one)
+    `after` a delay (default +30m), `shortfall` units short of one line (`sku`, else the first); the
+    delivery arrives as a receipt (入库单) to check in."""
+    delay = _delay(args)
+    short = _shortfall(args)
+    for number in _purchase_orders(w, args, trigger, (PurchaseStatus.SENT, PurchaseStatus.CONFIRMED)):
+        step = {"po": number, "shortfall": short, "sku": str(args.get("sku") or "")}
+        schedule(w, _since(w, trigger) + delay, DELIVER_ACTION, **step)
+
+
+@npc_action(DELIVER_ACTION, for_rules=False)
+def deliver_step(w: World, args: dict[str, Any], trigger: Event | None) -> None:
+    """A supplier's delivery a rule (or a scenario's set-up) scheduled."""
+    purchasing.supplier_deliver(w, str(args["po"]), int(args.get("shortfall") or 0), args.get("sku") or None)

@@ -1,14 +1,24 @@
-"""Logistics pages: tracking a parcel by waybill number, the carriers' price list with a fee quote."""
+"""Logistics pages: tracking a parcel by waybill number, the carriers' price list with a fee quote, and a
+station's dispatch desk (车辆调度: parcels onto vehicles and routes, out for delivery, signed for)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from functools import wraps
 
-from sandbox.binding import current_world, refused
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from sandbox.binding import current_world, done, refused, session_world, set_session_world
 from sandbox.errors import DomainError
-from sandbox.logistics import carriers, tracking, waybills
-from sandbox.logistics.models import PAYMENTS, STATUS_LABELS, ZONE_LABELS
-from sandbox.parsing import query_int
+from sandbox.logistics import carriers, dispatch, tracking, waybills
+from sandbox.logistics.models import (
+    DISPATCH_STATUS_LABELS,
+    PAYMENTS,
+    STATUS_LABELS,
+    ZONE_LABELS,
+    DispatchStatus,
+)
+from sandbox.parsing import parse_int, query_int
 
 bp = Blueprint("logistics", __name__, url_prefix="/logistics")
 
@@ -70,3 +80,157 @@ def prices():
         ),
         status,
     )
+
+
+# --- dispatch desk (调度台) ----------------------------------------------------------------------------
+
+
+def dispatcher_required(view):  # noqa: ANN001, ANN201
+    """Send a visitor to the dispatch desk's login; sets `g.dispatcher`."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):  # noqa: ANN202
+        user = dispatch.get_dispatcher(current_world(), session_world().get("dispatcher"))
+        if user is None:
+            return redirect(url_for("logistics.dispatch_login"))
+        g.dispatcher = user
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _desk_page(error: str | None = None, status: int = 200):  # noqa: ANN202
+    w, station = current_world(), g.dispatcher.station
+    busy = {r.vehicle_pk for r in dispatch.runs(w, station) if r.status != DispatchStatus.DONE}
+    return (
+        render_template(
+            "logistics/dispatch.html",
+            station=station,
+            parcels=dispatch.waiting_parcels(w, station),
+            runs=dispatch.runs(w, station),
+            busy=busy,
+            labels=STATUS_LABELS,
+            run_labels=DISPATCH_STATUS_LABELS,
+            form=request.form if request.method == "POST" else {},
+            chosen=set(request.form.getlist("waybill")) if request.method == "POST" else set(),
+            error=error,
+        ),
+        status,
+    )
+
+
+@bp.route("/dispatch/login", methods=["GET", "POST"])
+def dispatch_login():
+    """The dispatch desk's login."""
+    if request.method != "POST":
+        return render_template("logistics/dispatch_login.html")
+    try:
+        user = dispatch.login(
+            current_world(), request.form.get("login", ""), request.form.get("password", "")
+        )
+    except DomainError as exc:
+        page = render_template(
+            "logistics/dispatch_login.html", error=refused(exc), login=request.form.get("login", "")
+        )
+        return page, exc.status
+    set_session_world(dispatcher=user.id)
+    done(gettext("登录成功"))
+    return redirect(url_for("logistics.dispatch_desk"))
+
+
+@bp.post("/dispatch/logout")
+def dispatch_logout():
+    """Leave the dispatch desk."""
+    set_session_world(dispatcher=None)
+    return redirect(url_for("logistics.dispatch_login"))
+
+
+@bp.get("/dispatch/")
+@dispatcher_required
+def dispatch_desk():
+    """The station's parcels waiting for delivery, its vehicles and routes, its dispatch runs."""
+    return _desk_page()
+
+
+def _form_id(name: str) -> int:
+    return parse_int(request.form.get(name), name, low=1)
+
+
+@bp.post("/dispatch/runs")
+@dispatcher_required
+def dispatch_create():
+    """Load the chosen parcels onto a vehicle for a route."""
+    w = current_world()
+    try:
+        run = dispatch.create_run(
+            w, g.dispatcher, _form_id("vehicle"), _form_id("route"), request.form.getlist("waybill")
+        )
+    except DomainError as exc:
+        return _desk_page(refused(exc), exc.status)
+    done(gettext("派车单 %(number)s 已生成", number=run.number))
+    return redirect(url_for("logistics.dispatch_run", number=run.number))
+
+
+def _run_page(number: str, error: str | None = None, status: int = 200):  # noqa: ANN202
+    run = dispatch.get_run(current_world(), g.dispatcher.station, number)
+    return (
+        render_template(
+            "logistics/dispatch_run.html",
+            run=run,
+            labels=STATUS_LABELS,
+            run_labels=DISPATCH_STATUS_LABELS,
+            Status=DispatchStatus,
+            mask=tracking.mask_name,
+            error=error,
+        ),
+        status,
+    )
+
+
+@bp.get("/dispatch/runs/<number>")
+@dispatcher_required
+def dispatch_run(number: str):
+    """A dispatch run: its vehicle, route and parcels; start it, then confirm each delivery."""
+    return _run_page(number)
+
+
+@bp.post("/dispatch/runs/<number>/start")
+@dispatcher_required
+def dispatch_start(number: str):
+    """The vehicle leaves: its parcels are out for delivery."""
+    try:
+        run = dispatch.start_run(current_world(), g.dispatcher, number)
+    except DomainError as exc:
+        return _run_page(number, refused(exc), exc.status)
+    done(gettext("派车单 %(number)s 已发车，包裹派送中", number=run.number))
+    return redirect(url_for("logistics.dispatch_run", number=run.number))
+
+
+@bp.post("/dispatch/runs/<number>/deliver")
+@dispatcher_required
+def dispatch_deliver(number: str):
+    """A parcel was signed for."""
+    waybill = request.form.get("waybill", "")
+    try:
+        dispatch.confirm_delivery(
+            current_world(), g.dispatcher, number, waybill, request.form.get("signer", "")
+        )
+    except DomainError as exc:
+        return _run_page(number, refused(exc), exc.status)
+    done(gettext("运单 %(number)s 已签收", number=waybill.strip().upper()))
+    return redirect(url_for("logistics.dispatch_run", number=number))
+
+
+@bp.post("/dispatch/runs/<number>/fail")
+@dispatcher_required
+def dispatch_fail(number: str):
+    """A parcel could not be delivered (疑难)."""
+    waybill = request.form.get("waybill", "")
+    try:
+        dispatch.delivery_failed(
+            current_world(), g.dispatcher, number, waybill, request.form.get("reason", "")
+        )
+    except DomainError as exc:
+        return _run_page(number, refused(exc), exc.status)
+    done(gettext("运单 %(number)s 已登记为疑难件", number=waybill.strip().upper()))
+    return redirect(url_for("logistics.dispatch_run", number=number))

@@ -158,7 +158,9 @@ def order_payment_request(w: World, order: Order) -> dict[str, str]:
     setup = ready_setup(w, order.shop_id)
     if order.payment_request and gateway.verify(order.payment_request, _public_of(setup)):
         return dict(order.payment_request)
-    order.payment_request = _page_pay(w, setup, order.number, order.total_fen, f"优选商城订单 {order.number}")
+    order.payment_request = _page_pay(
+        w, setup, order.out_trade_no, order.total_fen, f"优选商城订单 {order.number}"
+    )
     w.emit("payment.requested", order_no=order.number, app_id=setup.app_id, amount_fen=order.total_fen)
     return dict(order.payment_request)
 
@@ -216,7 +218,8 @@ def start_trial(w: World, setup: ShopPaymentSetup, raw_amount: str) -> dict[str,
 
 
 def _payable(w: World, shop_id: int, out_trade_no: str) -> Order | TrialPayment | None:
-    order = w.db.scalars(select(Order).where(Order.number == out_trade_no, Order.shop_id == shop_id)).first()
+    number = Order.number_of(out_trade_no)  # a repriced order's trade number has a suffix
+    order = w.db.scalars(select(Order).where(Order.number == number, Order.shop_id == shop_id)).first()
     if order is not None:
         return order
     q = select(TrialPayment).where(TrialPayment.out_trade_no == out_trade_no, TrialPayment.shop_id == shop_id)
@@ -345,7 +348,9 @@ def close_order_trade(w: World, order: Order) -> None:
         return
     setup = setup_of(w, order.shop_id)
     if setup.ready:
-        gateway.close_trade(w, _api_request(w, setup, "alipay.trade.close", {"out_trade_no": order.number}))
+        gateway.close_trade(
+            w, _api_request(w, setup, "alipay.trade.close", {"out_trade_no": order.out_trade_no})
+        )
 
 
 def _refund_closed_order(w: World, order: Order, trade_no: str) -> None:
@@ -372,7 +377,7 @@ def confirm_by_query(w: World, shop_id: int, out_trade_no: str) -> bool:
     if not setup.ready:
         return False
     answer = gateway.query_trade(
-        w, _api_request(w, setup, "alipay.trade.query", {"out_trade_no": out_trade_no})
+        w, _api_request(w, setup, "alipay.trade.query", {"out_trade_no": thing.out_trade_no})
     )
     if answer.get("code") != "10000" or answer.get("trade_status") not in PAID_STATUSES:
         return False
@@ -395,7 +400,7 @@ def is_paid(thing: Order | TrialPayment) -> bool:
 def find_for_return(w: World, out_trade_no: str) -> Order | TrialPayment:
     """The order or trial payment a buyer comes back from the cashier about."""
     out_trade_no = (out_trade_no or "").strip()[:64]
-    order = w.db.scalars(select(Order).where(Order.number == out_trade_no)).first()
+    order = w.db.scalars(select(Order).where(Order.number == Order.number_of(out_trade_no))).first()
     if order is not None:
         return order
     trial = w.db.scalars(select(TrialPayment).where(TrialPayment.out_trade_no == out_trade_no)).first()

@@ -1,24 +1,16 @@
-"""Order services: place from cart, cancel, ship, confirm receipt (paying is in orders.payments)."""
+"""Order services: place from cart, cancel, ship, confirm receipt (paying is in orders.payments, the
+merchant's side in orders.fulfilment)."""
 
 from __future__ import annotations
 
 import hashlib
-from itertools import groupby
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from sandbox.errors import N_, Conflict, DomainError, NotFound
-from sandbox.logistics import waybills
-from sandbox.orders import payments, stock
-from sandbox.orders.models import (
-    SHIPPING_METHODS,
-    FulfilmentStatus,
-    Order,
-    OrderLine,
-    OrderStatus,
-    PaymentStatus,
-)
+from sandbox.errors import N_, DomainError, NotFound
+from sandbox.orders import fulfilment, promotions, stock
+from sandbox.orders.models import SHIPPING_METHODS, Order, OrderLine
 from sandbox.storefront import services as storefront
 from sandbox.storefront.models import Customer
 from sandbox.worlds.world import World
@@ -59,9 +51,12 @@ def place_order(
     method: str,
     note: str = "",
     direct: storefront.DirectLine | None = None,
+    coupons: dict[int, str] | None = None,
 ) -> list[Order]:
     """Turn the cart (or one item bought at once) into one order per shop, allocating stock; the
-    server's prices always apply."""
+    server's prices and promotions always apply (orders.promotions: limited-time prices, 满减, the coupon
+    chosen per shop in `coupons` — shop id to "claim-N" / "coupon-N" / "none", the best when absent —
+    and the goods' shipping templates)."""
     items = [direct] if direct is not None else storefront.cart_items(w, customer)
     if not items:
         raise DomainError(N_("购物车是空的"))
@@ -79,127 +74,90 @@ def place_order(
                 name=item.sku.product.name,
                 available=item.sku.available,
             )
+    # Every shop's price is settled (a coupon that cannot be used is refused) before anything changes.
+    quotes = promotions.quote_items(w, customer, items, coupons)
     ship_to = {field: getattr(address, field) for field in storefront.ADDRESS_FIELDS}
-    fee = SHIPPING_METHODS[method]["fee_fen"]
     orders = []
-    for shop_id, group in groupby(
-        sorted(items, key=lambda i: (i.sku.product.shop_id, i.sku.id)), key=lambda i: i.sku.product.shop_id
-    ):
-        group = list(group)
+    for quote in quotes:
         lines = [
             OrderLine(
-                sku_id=i.sku.id,
-                sku_code=i.sku.code,
-                product_name=i.sku.product.name,
-                options_label=i.sku.label,
-                unit_price_fen=i.sku.price_fen,
-                quantity=i.quantity,
+                sku_id=q.sku.id,
+                sku_code=q.sku.code,
+                product_name=q.sku.product.name,
+                options_label=q.sku.label,
+                unit_price_fen=q.normal_fen,
+                quantity=q.quantity,
+                discount_fen=q.discount_fen,
             )
-            for i in group
+            for q in quote.lines
         ]
-        goods = sum(line.subtotal_fen for line in lines)
         order = Order(
             number=next_order_number(w),
             customer_id=customer.id,
-            shop_id=shop_id,
+            shop_id=quote.shop.id,
             ship_to=ship_to,
             shipping_method=method,
-            shipping_fee_fen=fee,
-            goods_total_fen=goods,
-            total_fen=goods + fee,
+            shipping_fee_fen=quote.shipping[method],
+            goods_total_fen=quote.goods_fen,
+            discount_fen=quote.discount_fen,
+            total_fen=quote.total_fen(method),
             note=note,
             placed_at=w.now(),
             lines=lines,
         )
         w.db.add(order)
         w.db.flush()
-        for item in group:
-            stock.allocate(w, item.sku.code, item.quantity, order.number)
-            if direct is None:
-                w.db.delete(item)
+        for q in quote.lines:
+            stock.allocate(w, q.sku.code, q.quantity, order.number)
         w.emit(
             "order.placed",
             order_no=order.number,
             customer_id=customer.id,
+            shop_id=order.shop_id,
+            goods_total_fen=order.goods_total_fen,
+            discount_fen=order.discount_fen,
+            shipping_fee_fen=order.shipping_fee_fen,
             total_fen=order.total_fen,
             lines=[
-                {"sku": ln.sku_code, "qty": ln.quantity, "unit_price_fen": ln.unit_price_fen} for ln in lines
+                {
+                    "sku": ln.sku_code,
+                    "qty": ln.quantity,
+                    "unit_price_fen": ln.unit_price_fen,
+                    "discount_fen": ln.discount_fen,
+                }
+                for ln in lines
             ],
+            promotions={
+                "timed_fen": quote.timed_fen,
+                "full_reduction_id": quote.reduction.id if quote.reduction else None,
+                "full_reduction_fen": quote.reduction_fen,
+                "coupon_id": quote.coupon.coupon.id if quote.coupon else None,
+                "coupon_fen": quote.coupon_fen,
+            },
             ship_to=ship_to,
             shipping_method=method,
         )
+        promotions.apply_to_order(w, customer, order, quote)
         orders.append(order)
+    if direct is None:
+        for item in items:
+            w.db.delete(item)
     return orders
 
 
-def cancel_order(w: World, customer: Customer, number: str) -> Order:
-    """Close an unpaid order and release its stock."""
-    order = get_order(w, customer, number)
-    if order.status != OrderStatus.OPEN or order.payment_status != PaymentStatus.UNPAID:
-        raise Conflict(N_("只有待付款的订单可以取消"))
-    for line in order.lines:
-        stock.release(w, line.sku_code, line.quantity, order.number)
-    order.status = OrderStatus.CLOSED
-    order.closed_at = w.now()
-    w.emit("order.cancelled", order_no=order.number)
-    payments.close_order_trade(w, order)
-    return order
-
-
-# Where the world's shops send parcels from (the mall's shared warehouse), and the weight the
-# warehouse puts on a line when goods have none recorded.
-WAREHOUSE = {
-    "name": "优选商城华东仓",
-    "phone": "0571-88001234",
-    "province": "浙江省",
-    "city": "杭州市",
-    "district": "余杭区",
-    "detail": "仓前街道文一西路1号",
-}
-GRAMS_PER_PIECE = 500
+def cancel_order(w: World, customer: Customer, number: str, reason: str = "") -> Order:
+    """The buyer cancels an unpaid order: it is closed, its stock released and its trade closed."""
+    return fulfilment.cancel(w, get_order(w, customer, number), reason, by="buyer")
 
 
 def ship_order(w: World, number: str, carrier: str = "SF", service: str = "standard") -> Order:
-    """The merchant ships a paid order with an electronic waybill; allocated stock leaves the warehouse."""
+    """The merchant ships everything left of a paid order in one parcel with an electronic waybill
+    (the seller centre can also ship part of it: orders.fulfilment.ship)."""
     order = get_order(w, None, number)
-    if order.status != OrderStatus.OPEN or order.payment_status != PaymentStatus.PAID:
-        raise Conflict(N_("只有已付款的订单可以发货"))
-    if order.fulfilment_status != FulfilmentStatus.UNFULFILLED:
-        raise Conflict(N_("订单已发货"))
-    pieces = sum(line.quantity for line in order.lines)
-    waybill = waybills.create_waybill(
-        w,
-        carrier_code=carrier,
-        service=service,
-        sender={**WAREHOUSE, "name": f"{order.shop.name}（{WAREHOUSE['name']}）"[:40]},
-        receiver={
-            "name": order.ship_to["recipient"],
-            "phone": order.ship_to["phone"],
-            "province": order.ship_to["province"],
-            "city": order.ship_to["city"],
-            "district": order.ship_to.get("district", ""),
-            "detail": order.ship_to["detail"],
-        },
-        goods="、".join(dict.fromkeys(line.product_name for line in order.lines))[:100],
-        weight_g=pieces * GRAMS_PER_PIECE,
-        parcels=1,
-        payment="月结",
-        reference=order.number,
-    )
-    for line in order.lines:
-        stock.consume(w, line.sku_code, line.quantity, order.number)
-    order.fulfilment_status = FulfilmentStatus.SHIPPED
-    w.emit("order.shipped", order_no=order.number, carrier=carrier, waybill_no=waybill.number)
+    fulfilment.ship(w, order, carrier, service)
     return order
 
 
 def confirm_receipt(w: World, customer: Customer, number: str) -> Order:
     """The buyer confirms the parcel arrived; the order completes."""
-    order = get_order(w, customer, number)
-    if order.status != OrderStatus.OPEN or order.fulfilment_status != FulfilmentStatus.SHIPPED:
-        raise Conflict(N_("只有已发货的订单可以确认收货"))
-    order.fulfilment_status = FulfilmentStatus.DELIVERED
-    order.status = OrderStatus.COMPLETED
-    order.completed_at = w.now()
-    w.emit("order.completed", order_no=order.number)
-    return order
+    return fulfilment.confirm_receipt(w, get_order(w, customer, number))

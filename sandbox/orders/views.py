@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext
+from sqlalchemy import select
 
 from sandbox.binding import current_world, customer_required, done, refused, session_world, set_session_world
 from sandbox.errors import DomainError
-from sandbox.logistics import tracking, waybills
 from sandbox.logistics.models import STATUS_LABELS as PARCEL_STATUS_LABELS
-from sandbox.orders import payments
+from sandbox.orders import fulfilment, payments, promotions
 from sandbox.orders import services as orders
-from sandbox.orders.models import ORDER_EVENT_LABELS, SHIPPING_METHODS, STATUS_LABELS
+from sandbox.orders.aftersales_models import KIND_LABELS as AFTERSALE_KINDS
+from sandbox.orders.aftersales_models import STATUS_LABELS as AFTERSALE_LABELS
+from sandbox.orders.models import ORDER_EVENT_LABELS, SHIPMENT_LABELS, SHIPPING_METHODS, STATUS_LABELS
+from sandbox.orders.promotion_models import PHASE_LABELS
 from sandbox.storefront import services as storefront
+from sandbox.worlds.base import Event
 
 bp = Blueprint("orders", __name__, url_prefix="/shop")
 
@@ -25,28 +29,39 @@ def index():
     all_orders = orders.orders_of(current_world(), g.customer)
     shown = [o for o in all_orders if not tab or o.display_status == tab]
     counts = {key: sum(1 for o in all_orders if o.display_status == key) for key in STATUS_LABELS}
-    return render_template("orders/index.html", orders=shown, tab=tab, labels=STATUS_LABELS, counts=counts)
+    in_aftersale = fulfilment.with_open_aftersale(current_world(), {o.id for o in shown})
+    return render_template(
+        "orders/index.html",
+        orders=shown,
+        tab=tab,
+        labels=STATUS_LABELS,
+        counts=counts,
+        in_aftersale=in_aftersale,
+    )
 
 
 @bp.get("/orders/<number>")
 @customer_required
 def detail(number: str):
-    """One order: lines, address, statuses, what can be done next."""
-    order = orders.get_order(current_world(), g.customer, number)
-    events = [
-        e
-        for e in current_world().events()
-        if e.payload.get("order_no") == order.number and e.name in ORDER_EVENT_LABELS
-    ]
-    waybill = waybills.active_waybill(current_world(), order.number)
+    """One order: lines with discounts, price changes, address, statuses, parcels with their trails,
+    refunds and after-sales, what can be done next."""
+    w = current_world()
+    order = orders.get_order(w, g.customer, number)
+    named = select(Event).where(Event.name.in_(list(ORDER_EVENT_LABELS))).order_by(Event.id)
+    events = [e for e in w.db.scalars(named) if e.payload.get("order_no") == order.number]
     return render_template(
         "orders/detail.html",
         order=order,
         events=events,
         event_labels=ORDER_EVENT_LABELS,
-        waybill=waybill,
-        trail=tracking.trail(current_world(), waybill.number) if waybill else [],
+        parcels=fulfilment.trails(w, order),
         parcel_labels=PARCEL_STATUS_LABELS,
+        shipment_labels=SHIPMENT_LABELS,
+        aftersales=fulfilment.aftersales_of(w, order),
+        aftersale_labels=AFTERSALE_LABELS,
+        aftersale_kinds=AFTERSALE_KINDS,
+        open_aftersale=fulfilment.open_aftersale(w, order),
+        auto_days=fulfilment.AUTO_CONFIRM_DAYS,
     )
 
 
@@ -97,18 +112,33 @@ def _checkout_lines(w, values) -> tuple[list, storefront.DirectLine | None]:  # 
     return storefront.cart_items(w, g.customer), None
 
 
+def _coupon_choices(values) -> dict[int, str]:  # noqa: ANN001
+    """The coupon chosen for each shop's order: form fields coupon_<shop id>."""
+    out = {}
+    for key in values:
+        shop_id = key.removeprefix("coupon_")
+        if key.startswith("coupon_") and shop_id.isascii() and shop_id.isdigit() and len(shop_id) < 19:
+            out[int(shop_id)] = values.get(key, "")
+    return out
+
+
 @bp.get("/checkout")
 @customer_required
 def checkout():
-    """Choose address and shipping method, review the order with its shipping and what to pay."""
-    items, direct = _checkout_lines(current_world(), request.args)
+    """Choose address, shipping method and coupons; review each shop's order with its limited-time prices,
+    满减, coupon, shipping and what to pay (the server prices it again on submit)."""
+    w = current_world()
+    items, direct = _checkout_lines(w, request.args)
     if not items:
         done(gettext("购物车是空的"), "warning")
         return redirect(url_for("storefront.cart"))
-    goods = sum(i.sku.price_fen * i.quantity for i in items)
-    shops = len({i.sku.product.shop_id for i in items})  # one order, and one shipping fee, per shop
+    quotes = promotions.quote_items(w, g.customer, items, _coupon_choices(request.args))
     return render_template(
-        "orders/checkout.html", items=items, goods=goods, shops=shops, methods=SHIPPING_METHODS, direct=direct
+        "orders/checkout.html",
+        quotes=quotes,
+        methods=SHIPPING_METHODS,
+        direct=direct,
+        first_method=next(iter(SHIPPING_METHODS)),
     )
 
 
@@ -125,6 +155,7 @@ def place_order():
         f.get("shipping_method", ""),
         f.get("note", ""),
         direct=direct,
+        coupons=_coupon_choices(f),
     )
     done(gettext("订单已提交，请尽快付款"))
     if len(placed) == 1:
@@ -133,5 +164,30 @@ def place_order():
     return redirect(url_for("orders.index"))
 
 
+@bp.post("/coupons/<int:coupon_id>/claim")
+@customer_required
+def claim_coupon(coupon_id: int):
+    """领券: take one of a shop's coupons, then back to the page it was offered on."""
+    claim = promotions.claim_coupon(current_world(), g.customer, coupon_id)
+    done(gettext("领取成功：%(name)s", name=claim.coupon.name))
+    back = request.form.get("next", "")
+    if back.startswith("/shop/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect(url_for("orders.coupons"))
+
+
+@bp.get("/coupons/")
+@customer_required
+def coupons():
+    """My coupons (我的优惠券): usable, used and expired."""
+    w = current_world()
+    return render_template(
+        "orders/coupons.html", claims=promotions.my_coupons(w, g.customer), now=w.now(), phases=PHASE_LABELS
+    )
+
+
 # The shop's side of the payment platform (notify and return URLs, the back office) registers here too.
 from sandbox.orders import payment_views  # noqa: E402, F401
+
+# isort: split
+from sandbox.orders import aftersales_views  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import logging
@@ -255,8 +256,16 @@ def _check_actions(file: Path, data: dict[str, Any]) -> None:
             raise ScenarioError(
                 file,
                 f"world/events/{index}/do",
-                f"no NPC action named {rule['do']!r}; the actions are {', '.join(sorted(RULE_ACTIONS))}",
+                _unknown_action(rule["do"], sorted(RULE_ACTIONS)),
             )
+
+
+def _unknown_action(name: str, actions: list[str]) -> str:
+    """Why an NPC action is not known: the same family's actions, or the closest names."""
+    family = [a for a in actions if a.split(".")[0] == str(name).split(".")[0]]
+    near = family or difflib.get_close_matches(str(name), actions, n=6, cutoff=0.4)
+    hint = f"; did you mean {' or '.join(near)}?" if near else ""
+    return f"no NPC action named {name!r}; the actions are listed in docs/reference.md (NPC actions){hint}"
 
 
 def _unknown_check(kind: str, name: str, known: Any) -> str:

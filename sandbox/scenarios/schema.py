@@ -16,10 +16,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from seed_data.lists import BANKS, CATEGORIES
+from seed_data.lists import BANKS, CARRIERS, CATEGORIES, REGIONS
 
 # The roles an identity of world.accounts may have (seed_data/bank_seed.py says what each gets).
-ACCOUNT_ROLES = ("buyer", "seller", "merchant", "applicant", "teller", "operator", "approver", "payee")
+ACCOUNT_ROLES = (
+    "buyer",
+    "seller",
+    "merchant",
+    "applicant",
+    "teller",
+    "operator",
+    "approver",
+    "payee",
+    "dispatcher",
+)
 
 
 def closed(
@@ -193,7 +203,8 @@ SCENARIO_SCHEMA = {
                                     "enum": list(ACCOUNT_ROLES),
                                     "description": "buyer, seller, merchant (a card); applicant (no account "
                                     "yet: applies online); teller (柜员 at the counter); operator, approver "
-                                    "(经办, 复核 of a company account); payee (someone else's card)",
+                                    "(经办, 复核 of a company account); payee (someone else's card); dispatcher (a carrier "
+                                    "station's dispatch desk, 车辆调度)",
                                 },
                                 "bank_balance_fen": {
                                     "type": "integer",
@@ -221,6 +232,11 @@ SCENARIO_SCHEMA = {
                                 },
                                 "shop": closed(
                                     {
+                                        "open": {
+                                            "type": "boolean",
+                                            "description": "false: no shop yet, only the seller-centre login; "
+                                            "the candidate applies for one (商户入驻) during the attempt",
+                                        },
                                         "payments": {
                                             "enum": ["unset", "ready"],
                                             "description": "unset (default): the candidate connects the shop to "
@@ -244,9 +260,90 @@ SCENARIO_SCHEMA = {
                                             ("to", "amount_fen"),
                                             "an order paid through the platform before the attempt begins",
                                         ),
+                                        "goods": {
+                                            "type": ["integer", "string"],
+                                            "description": "goods listed in the shop with opening stock (1-5, "
+                                            "from seed_data/fulfilment_seed.py)",
+                                        },
+                                        "past_orders": {
+                                            "type": "array",
+                                            "description": "NPC customers' orders paid, shipped and signed before "
+                                            "the attempt (the shop's first orders)",
+                                            "items": closed(
+                                                {
+                                                    "signed_days_ago": {
+                                                        "type": ["integer", "string"],
+                                                        "description": "days since the parcel was signed for",
+                                                    },
+                                                    "goods": {
+                                                        "type": ["integer", "string"],
+                                                        "description": "which of the shop's goods (1-based)",
+                                                    },
+                                                    "qty": {
+                                                        "type": ["integer", "string"],
+                                                        "description": "pieces",
+                                                    },
+                                                },
+                                                (),
+                                                "a delivered order",
+                                            ),
+                                        },
                                     },
                                     (),
                                     "merchant: the candidate's own shop",
+                                ),
+                                "station": closed(
+                                    {
+                                        "carrier": {
+                                            "enum": [c["code"] for c in CARRIERS],
+                                            "description": "the carrier (default SF)",
+                                        },
+                                        "city": {
+                                            "enum": [c for p in REGIONS.values() for c in p],
+                                            "description": "the station's city (default 杭州市)",
+                                        },
+                                    },
+                                    (),
+                                    "dispatcher: the carrier's station whose dispatch desk the candidate runs",
+                                ),
+                                "warehouse": closed(
+                                    {
+                                        "opening": {
+                                            "type": "array",
+                                            "items": {"type": ["integer", "string"]},
+                                            "description": "opening stock of the shop's three goods (default 40, 60, 30)",
+                                        },
+                                        "location": {
+                                            "type": "string",
+                                            "description": "where the opening stock is (default WH/A-01)",
+                                        },
+                                        "sku": {
+                                            "type": ["integer", "string"],
+                                            "description": "which of the three goods is on the purchase order (1-3)",
+                                        },
+                                        "supplier": {
+                                            "type": "string",
+                                            "description": "the supplier's code (default: one drawn per candidate)",
+                                        },
+                                        "ordered": {
+                                            "type": ["integer", "string"],
+                                            "description": "units on the purchase order, already sent to the supplier",
+                                        },
+                                        "shortfall": {
+                                            "type": ["integer", "string"],
+                                            "description": "units the supplier delivers short",
+                                        },
+                                        "deliver_after": {
+                                            "type": "string",
+                                            "description": "when the supplier delivers, e.g. +1m (none: never by itself)",
+                                        },
+                                        "reserved": {
+                                            "type": ["integer", "string"],
+                                            "description": "units of it reserved by an order awaiting payment",
+                                        },
+                                    },
+                                    ("ordered",),
+                                    "merchant: goods in the warehouse and a purchase order sent to a supplier",
                                 ),
                                 "company": {
                                     "type": "string",

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sandbox.worlds.base import WorldBase
@@ -22,6 +32,15 @@ class Shop(WorldBase):
     rating: Mapped[int] = mapped_column(Integer, default=48)  # tenths of a star
     # ShopStatus: only an open shop and its listed goods are seen in the storefront.
     status: Mapped[str] = mapped_column(String(12), default="open")
+    # Decoration (店铺装修): images are rows of `images` (no foreign key: the image rows name the shop).
+    logo_image_id: Mapped[int | None] = mapped_column(Integer)
+    banner_image_id: Mapped[int | None] = mapped_column(Integer)
+    notice: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    shop_categories: Mapped[list[ShopCategory]] = relationship(
+        order_by="ShopCategory.position, ShopCategory.id", viewonly=True
+    )
 
 
 class ShopStatus:
@@ -55,6 +74,49 @@ class ShippingTemplate(WorldBase):
     free_over_fen: Mapped[int | None] = mapped_column(Integer)
 
 
+class ShopCategory(WorldBase):
+    """A category of a shop's own (店内分类), in the order the shop home lists them."""
+
+    __tablename__ = "shop_categories"
+    __table_args__ = (UniqueConstraint("shop_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
+    name: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Image(WorldBase):
+    """An image a merchant uploaded (logo, banner, product picture), kept in the world as bytes.
+
+    Only decoded, size-checked JPEG, PNG, GIF or WebP files are stored (sandbox/storefront/uploads.py).
+    """
+
+    __tablename__ = "images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ProductImage(WorldBase):
+    """One of a product's pictures, in display order (the first is the main picture)."""
+
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Category(WorldBase):
     """A product category."""
 
@@ -71,6 +133,8 @@ class Product(WorldBase):
     """A product; what is bought is one of its SKUs (variants)."""
 
     __tablename__ = "products"
+    # The storefront finds a shop's listed goods (and only open shops' goods) through this index.
+    __table_args__ = (Index("ix_products_shop_status", "shop_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -87,10 +151,19 @@ class Product(WorldBase):
     # ProductStatus; a delisted product is not found, shown or sold.
     status: Mapped[str] = mapped_column(String(12), default="listed", index=True)
     shipping_template_id: Mapped[int | None] = mapped_column(ForeignKey("shipping_templates.id"))
+    # What the merchant says in short under the title (卖点), at most three lines.
+    selling_points: Mapped[list[str]] = mapped_column(JSON, default=list)
+    shop_category_id: Mapped[int | None] = mapped_column(ForeignKey("shop_categories.id"))
+    # Shown among the featured goods of the shop's home.
+    shop_featured: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     category: Mapped[Category] = relationship(back_populates="products")
     shop: Mapped[Shop] = relationship()
     skus: Mapped[list[Sku]] = relationship(back_populates="product", order_by="Sku.id")
+    images: Mapped[list[ProductImage]] = relationship(
+        order_by="ProductImage.position, ProductImage.id", cascade="all, delete-orphan"
+    )
 
     @property
     def min_price_fen(self) -> int:

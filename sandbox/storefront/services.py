@@ -1,4 +1,8 @@
-"""Storefront services: catalogue queries, member accounts, address book, cart."""
+"""Storefront services: catalogue queries, shop homes, member accounts, address book, cart.
+
+Buyers see only listed goods of open shops: search, the home page, category pages, product pages, shop
+homes, the cart and checkout all go through `_visible` / `is_visible`.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,22 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from sandbox.errors import N_, DomainError, NotFound
+from sandbox.errors import N_, Conflict, DomainError, NotFound
 from sandbox.parsing import parse_yuan
 from sandbox.secrets_hashing import check_secret, hash_world_secret
-from sandbox.storefront.models import Address, CartItem, Category, Customer, Product, Sku
+from sandbox.storefront.models import (
+    Address,
+    CartItem,
+    Category,
+    Customer,
+    Image,
+    Product,
+    ProductStatus,
+    Shop,
+    ShopCategory,
+    ShopStatus,
+    Sku,
+)
 from sandbox.worlds.world import World
 from seed_data.lists import REGIONS
 
@@ -30,10 +46,26 @@ def categories(w: World) -> list[Category]:
     return list(w.db.scalars(select(Category).order_by(Category.position)))
 
 
+def _visible(stmt):  # noqa: ANN001, ANN202
+    """Only what buyers may see: listed goods of open shops (joined on the shop's status)."""
+    return stmt.join(Shop, Shop.id == Product.shop_id).where(
+        Shop.status == ShopStatus.OPEN, Product.status == ProductStatus.LISTED
+    )
+
+
+def is_visible(product: Product) -> bool:
+    """Whether buyers may see and buy the product."""
+    return product.status == ProductStatus.LISTED and product.shop.status == ShopStatus.OPEN
+
+
+CARD_LOADS = (selectinload(Product.skus), selectinload(Product.images))
+
+
 def featured_products(w: World, limit: int = 8) -> list[Product]:
     """Products the shops promote on the home page."""
-    q = select(Product).where(Product.featured).order_by(Product.sales.desc(), Product.id).limit(limit)
-    return list(w.db.scalars(q.options(selectinload(Product.skus))))
+    q = _visible(select(Product).where(Product.featured))
+    q = q.order_by(Product.sales.desc(), Product.id).limit(limit)
+    return list(w.db.scalars(q.options(*CARD_LOADS)))
 
 
 MAX_PRICE_FILTER_FEN = 1_000_000_000  # ten million yuan
@@ -65,7 +97,7 @@ def search(
 ) -> SearchResult:
     """Search by keyword with category and price filters, sorted and paged."""
     price = select(Sku.product_id, func.min(Sku.price_fen).label("price")).group_by(Sku.product_id).subquery()
-    stmt = select(Product).join(price, price.c.product_id == Product.id)
+    stmt = _visible(select(Product).join(price, price.c.product_id == Product.id))
     for word in q.split():
         like = f"%{word}%"
         stmt = stmt.where(
@@ -85,30 +117,80 @@ def search(
     }.get(sort, (Product.featured.desc(), Product.sales.desc(), Product.id))
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    stmt = (
-        stmt.order_by(*order)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-        .options(selectinload(Product.skus))
-    )
+    stmt = stmt.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).options(*CARD_LOADS)
     return SearchResult(list(w.db.scalars(stmt)), total, page, pages)
 
 
 def get_product(w: World, code: str) -> Product:
-    """A product by its code, or NotFound."""
-    product = w.db.scalars(
-        select(Product).where(Product.code == code).options(selectinload(Product.skus))
-    ).first()
+    """A product buyers may see, by its code; NotFound for none, a delisted one or a closed shop's."""
+    product = w.db.scalars(select(Product).where(Product.code == code).options(*CARD_LOADS)).first()
     if product is None:
         raise NotFound(N_("商品不存在"))
+    if not is_visible(product):
+        raise NotFound(N_("该商品已下架，或所在店铺尚未开业"))
     return product
 
 
+# --- shop homes --------------------------------------------------------------------------------
+
+
+def open_shop(w: World, shop_id: int) -> Shop:
+    """A shop buyers may visit (published), or NotFound."""
+    shop = w.db.get(Shop, shop_id)
+    if shop is None or shop.status != ShopStatus.OPEN:
+        raise NotFound(N_("店铺不存在或尚未开业"))
+    return shop
+
+
+@dataclass
+class ShopHome:
+    """What a shop's home shows: its decoration, featured goods and listed goods."""
+
+    shop: Shop
+    categories: list[ShopCategory]
+    featured: list[Product]
+    products: list[Product]
+    category: ShopCategory | None
+
+
+def shop_home(w: World, shop: Shop, category_id: int | None = None) -> ShopHome:
+    """A shop's home (also for the merchant's preview of a shop not yet published)."""
+    listed = select(Product).where(Product.shop_id == shop.id, Product.status == ProductStatus.LISTED)
+    listed = listed.options(*CARD_LOADS).order_by(Product.id)
+    products = list(w.db.scalars(listed))
+    categories = list(
+        w.db.scalars(
+            select(ShopCategory)
+            .where(ShopCategory.shop_id == shop.id)
+            .order_by(ShopCategory.position, ShopCategory.id)
+        )
+    )
+    category = next((c for c in categories if c.id == category_id), None)
+    shown = [p for p in products if p.shop_category_id == category.id] if category else products
+    return ShopHome(shop, categories, [p for p in products if p.shop_featured], shown, category)
+
+
+def shop_image(w: World, image_id: int) -> Image:
+    """An uploaded image of a published shop (logo, banner, product picture), or NotFound."""
+    image = w.db.get(Image, image_id)
+    if image is None or w.db.get(Shop, image.shop_id).status != ShopStatus.OPEN:
+        raise NotFound(N_("图片不存在"))
+    return image
+
+
 def get_sku(w: World, code: str) -> Sku:
-    """A SKU by its code, or NotFound."""
+    """A SKU by its code, or NotFound (whether buyers may see it or not: stock moves use it too)."""
     sku = w.db.scalars(select(Sku).where(Sku.code == (code or "").strip())).first()
     if sku is None:
         raise NotFound(N_("商品规格不存在"))
+    return sku
+
+
+def buyable_sku(w: World, code: str) -> Sku:
+    """A SKU a buyer may put in the cart or buy: its product listed, its shop open."""
+    sku = get_sku(w, code)
+    if not is_visible(sku.product):
+        raise Conflict(N_("该商品已下架或店铺尚未开业，暂不能购买"))
     return sku
 
 
@@ -267,10 +349,22 @@ def _check_stock(sku: Sku, quantity: int) -> None:
         raise DomainError(N_("库存不足，该规格仅剩 %(available)s 件"), status=409, available=sku.available)
 
 
-def cart_items(w: World, customer: Customer) -> list[CartItem]:
-    """The customer's cart, oldest first."""
+def _cart_query(customer: Customer):  # noqa: ANN202
     q = select(CartItem).where(CartItem.customer_id == customer.id).order_by(CartItem.id)
-    return list(w.db.scalars(q.options(selectinload(CartItem.sku).selectinload(Sku.product))))
+    return q.options(selectinload(CartItem.sku).selectinload(Sku.product).selectinload(Product.shop))
+
+
+def cart_items(w: World, customer: Customer) -> list[CartItem]:
+    """The cart lines that can be bought now, oldest first (what checkout takes).
+
+    A line whose product was delisted, or whose shop is not open, stays in the cart but is left out.
+    """
+    return [i for i in w.db.scalars(_cart_query(customer)) if is_visible(i.sku.product)]
+
+
+def unavailable_cart_items(w: World, customer: Customer) -> list[CartItem]:
+    """Cart lines that cannot be bought now (delisted goods, goods of a shop not open)."""
+    return [i for i in w.db.scalars(_cart_query(customer)) if not is_visible(i.sku.product)]
 
 
 @dataclass
@@ -284,7 +378,7 @@ class DirectLine:
 def direct_line(w: World, sku_code: str, raw_quantity: object) -> DirectLine:
     """A variant and quantity to buy at once (stock checked; prices always the server's)."""
     quantity = parse_quantity(raw_quantity)
-    sku = get_sku(w, sku_code)
+    sku = buyable_sku(w, sku_code)
     _check_stock(sku, quantity)
     return DirectLine(sku, quantity)
 
@@ -292,7 +386,7 @@ def direct_line(w: World, sku_code: str, raw_quantity: object) -> DirectLine:
 def add_to_cart(w: World, customer: Customer, sku_code: str, raw_quantity: object) -> CartItem:
     """Add a quantity of a SKU to the cart (merging with a line already there)."""
     quantity = parse_quantity(raw_quantity)
-    sku = get_sku(w, sku_code)
+    sku = buyable_sku(w, sku_code)
     item = w.db.scalars(
         select(CartItem).where(CartItem.customer_id == customer.id, CartItem.sku_id == sku.id)
     ).first()
@@ -327,6 +421,7 @@ def change_cart_quantity(w: World, customer: Customer, item_id: int | str, raw_q
     """Set the quantity of a cart line."""
     quantity = parse_quantity(raw_quantity)
     item = _cart_item(w, customer, item_id)
+    buyable_sku(w, item.sku.code)
     _check_stock(item.sku, quantity)
     item.quantity = quantity
     w.emit("cart.quantity_changed", customer_id=customer.id, sku=item.sku.code, quantity=quantity)

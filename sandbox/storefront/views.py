@@ -1,4 +1,4 @@
-"""Storefront pages: home, search, product, member login, address book, cart, checkout."""
+"""Storefront pages: home, search, product, shop homes, member login, address book, cart."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from sandbox.binding import (
 from sandbox.errors import DomainError
 from sandbox.parsing import query_int
 from sandbox.safety import safe_next
-from sandbox.storefront import images
+from sandbox.storefront import images, promo_hooks, uploads
 from sandbox.storefront import services as shop
+from sandbox.storefront.models import Product
 from seed_data.lists import REGIONS
 
 MAX_PAGE = 10_000
@@ -37,6 +38,20 @@ def storefront_context():
     customer = shop.get_customer(w, session_world().get("customer"))
     count = sum(i.quantity for i in shop.cart_items(w, customer)) if customer else 0
     return {"customer": customer, "cart_count": count, "categories": shop.categories(w)}
+
+
+@bp.app_template_global()
+def product_picture_url(product: Product) -> str:
+    """The product's main picture in the storefront: its first uploaded image, else the drawn one."""
+    if product.images:
+        return url_for("storefront.image", image_id=product.images[0].image_id)
+    return url_for("storefront.product_image", code=product.code)
+
+
+@bp.app_template_global()
+def shop_image_url(image_id: int) -> str:
+    """An uploaded image of a published shop."""
+    return url_for("storefront.image", image_id=image_id)
 
 
 @bp.get("/")
@@ -71,8 +86,28 @@ def search():
 
 @bp.get("/p/<code>")
 def product(code: str):
-    """Product page with variants, price and stock."""
-    return render_template("storefront/product.html", product=shop.get_product(current_world(), code))
+    """Product page with pictures, selling points, variants, price, stock and promotions."""
+    w = current_world()
+    p = shop.get_product(w, code)
+    return render_template("storefront/product.html", product=p, promo_badges=promo_hooks.badges_for(w, p))
+
+
+@bp.get("/store/<int:shop_id>")
+def store(shop_id: int):
+    """A published shop's home: banner, logo, notice, its categories, featured and listed goods."""
+    w = current_world()
+    try:
+        category_id = query_int("category")
+    except DomainError:
+        category_id = None
+    home = shop.shop_home(w, shop.open_shop(w, shop_id), category_id)
+    return render_template("storefront/store.html", home=home, preview=False)
+
+
+@bp.get("/img/u/<int:image_id>")
+def image(image_id: int):
+    """An image a published shop uploaded (served as an inert image, never as a document)."""
+    return uploads.image_response(shop.shop_image(current_world(), image_id))
 
 
 @bp.get("/img/<code>.svg")
@@ -177,9 +212,13 @@ def default_address(address_id: int):
 @customer_required
 def cart():
     """The cart."""
-    items = shop.cart_items(current_world(), g.customer)
+    w = current_world()
+    items = shop.cart_items(w, g.customer)
     return render_template(
-        "storefront/cart.html", items=items, total=sum(i.sku.price_fen * i.quantity for i in items)
+        "storefront/cart.html",
+        items=items,
+        unavailable=shop.unavailable_cart_items(w, g.customer),
+        total=sum(i.sku.price_fen * i.quantity for i in items),
     )
 
 

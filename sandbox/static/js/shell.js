@@ -78,14 +78,41 @@
     form.classList.add("with-chips");
     render();
   }
-  // Checkout: shipping and the amount to pay follow the chosen shipping method.
-  document.addEventListener("change", function (e) {
-    var radio = e.target;
-    if (radio.name !== "shipping_method" || !radio.dataset.payable) { return; }
-    var shipping = document.querySelector('[data-role="shipping"]'), payable = document.querySelector('[data-role="payable"]');
-    if (shipping) { shipping.textContent = "¥" + radio.dataset.shipping; }
-    if (payable) { payable.textContent = "¥" + radio.dataset.payable; }
-  });
+  // Checkout: shipping, coupons and the amount to pay follow the buyer's choices (amounts in fen in data-
+  // attributes; the server prices the order again on submit).
+  var checkout = document.querySelector("form[data-checkout]");
+  if (checkout) {
+    var yuan = function (fen) {
+      var abs = Math.abs(fen), cents = String(abs % 100);
+      var whole = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+      return (fen < 0 ? "-" : "") + "¥" + whole + "." + (cents.length < 2 ? "0" + cents : cents);
+    };
+    var show = function (root, role, text) {
+      var el = root.querySelector('[data-role="' + role + '"]');
+      if (el) { el.textContent = text; }
+    };
+    var recompute = function () {
+      var method = checkout.querySelector('input[name="shipping_method"]:checked');
+      var sums = { goods: 0, shipping: 0, coupon: 0, discount: 0 };
+      checkout.querySelectorAll("[data-shop-order]").forEach(function (shop) {
+        var fees = JSON.parse(shop.dataset.shipping || "{}");
+        var ship = method && fees[method.value] !== undefined ? fees[method.value] : 0;
+        var select = shop.querySelector('select[data-role="coupon"]');
+        var option = select ? select.options[select.selectedIndex] : null;
+        var coupon = option ? parseInt(option.dataset.amount || "0", 10) : 0;
+        var goods = parseInt(shop.dataset.goods, 10), discount = parseInt(shop.dataset.fixed, 10) + coupon;
+        show(shop, "shop-shipping", yuan(ship));
+        show(shop, "shop-discount", "−" + yuan(discount));
+        show(shop, "shop-payable", yuan(goods - discount + ship));
+        sums.goods += goods; sums.shipping += ship; sums.coupon += coupon; sums.discount += discount;
+      });
+      show(checkout, "shipping", yuan(sums.shipping));
+      show(checkout, "coupon-total", "−" + yuan(sums.coupon));
+      show(checkout, "discount", "−" + yuan(sums.discount));
+      show(checkout, "payable", yuan(sums.goods - sums.discount + sums.shipping));
+    };
+    checkout.addEventListener("change", recompute);
+  }
   document.addEventListener("submit", function (e) {
     var msg = e.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
