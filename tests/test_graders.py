@@ -24,28 +24,49 @@ def _grade(harness, seed: int, solution: Path | None, scenario_id: str = "b2c-pu
     return attempt, harness.grade(attempt)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("scenario_id", ALL_SCENARIOS)
-def test_scores_for_each_seed(harness, scenario_id: str, seed: int) -> None:  # noqa: ANN001
+SEEDS = (1, 2, 3)
+
+
+def _solutions(scenario_id: str) -> list[str]:
+    """What each seed of a scenario is proven with: an empty attempt, the reference, the other solutions."""
+    others = sorted(p.stem for p in (SCENARIOS / scenario_id / "tests").glob("*.py"))
+    return ["empty", "solution", *others]
+
+
+# One test per (scenario, seed, solution), so parallel workers share the proofs evenly.
+PROOFS = [(sid, seed, name) for sid in ALL_SCENARIOS for seed in SEEDS for name in _solutions(sid)]
+
+
+@pytest.mark.parametrize(
+    ("scenario_id", "seed", "solution"), PROOFS, ids=[f"{p[0]}-{p[1]}-{p[2]}" for p in PROOFS]
+)
+def test_scores_for_each_seed(harness, scenario_id: str, seed: int, solution: str) -> None:  # noqa: ANN001
     scenario = harness.rt.scenarios.get(scenario_id)
     folder = SCENARIOS / scenario_id
-    _, empty = _grade(harness, seed, None, scenario_id)
-    assert empty.score == 0
-    assert {i.status for i in empty.items} <= {"failed", "skipped"}
-
-    _, ref = _grade(harness, seed, folder / "solution.py", scenario_id)
-    assert ref.score == ref.max_score == scenario.max_points
-    assert all(i.status == "passed" for i in ref.items)
-
-    others = sorted((folder / "tests").glob("*.py"))
-    assert len(others) >= 2, "every scenario ships at least two solutions besides the reference"
-    partial_scores = []
-    for path in others:
+    if solution == "empty":
+        _, empty = _grade(harness, seed, None, scenario_id)
+        assert empty.score == 0
+        assert {i.status for i in empty.items} <= {"failed", "skipped"}
+    elif solution == "solution":
+        _, ref = _grade(harness, seed, folder / "solution.py", scenario_id)
+        assert ref.score == ref.max_score == scenario.max_points
+        assert all(i.status == "passed" for i in ref.items), [(i.item_id, i.feedback) for i in ref.items]
+    else:
+        path = folder / "tests" / f"{solution}.py"
         declared = expected_score(load_solution(path), scenario)
         _, run = _grade(harness, seed, path, scenario_id)
         assert run.score == declared, (path.name, [(i.item_id, i.points, i.feedback) for i in run.items])
-        partial_scores.append(run.score)
-    assert any(0 < s < scenario.max_points for s in partial_scores)  # real partial credit
+
+
+@pytest.mark.parametrize("scenario_id", ALL_SCENARIOS)
+def test_every_scenario_ships_partial_solutions(harness, scenario_id: str) -> None:  # noqa: ANN001
+    """At least two solutions besides the reference, one of them real partial credit (declared, and the
+    proofs above show each scores what it declares)."""
+    scenario = harness.rt.scenarios.get(scenario_id)
+    others = sorted((SCENARIOS / scenario_id / "tests").glob("*.py"))
+    assert len(others) >= 2, "every scenario ships at least two solutions besides the reference"
+    declared = [expected_score(load_solution(path), scenario) for path in others]
+    assert any(0 < score < scenario.max_points for score in declared), declared
 
 
 def test_partial_solutions_fail_for_the_declared_reasons(harness) -> None:

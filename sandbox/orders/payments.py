@@ -148,7 +148,7 @@ def _page_pay(w: World, setup: ShopPaymentSetup, out_trade_no: str, amount_fen: 
         "product_code": "FAST_INSTANT_TRADE_PAY",
         "timeout_express": "30m",
     }
-    return _api_request(w, setup, "alipay.trade.page.pay", biz, return_url=return_url())
+    return api_request(w, setup, "alipay.trade.page.pay", biz, return_url=return_url())
 
 
 def order_payment_request(w: World, order: Order) -> dict[str, str]:
@@ -323,7 +323,7 @@ def receive_notification(w: World, url: str, params: dict[str, Any], source: str
     return "fail" if verdict == Verdict.REJECTED else "success"
 
 
-def _api_request(
+def api_request(
     w: World, setup: ShopPaymentSetup, method: str, biz: dict[str, str], **extra: str
 ) -> dict[str, str]:
     """A request to the platform's open API (with `extra` public parameters), signed with the shop's key."""
@@ -349,7 +349,7 @@ def close_order_trade(w: World, order: Order) -> None:
     setup = setup_of(w, order.shop_id)
     if setup.ready:
         gateway.close_trade(
-            w, _api_request(w, setup, "alipay.trade.close", {"out_trade_no": order.out_trade_no})
+            w, api_request(w, setup, "alipay.trade.close", {"out_trade_no": order.out_trade_no})
         )
 
 
@@ -362,7 +362,7 @@ def _refund_closed_order(w: World, order: Order, trade_no: str) -> None:
         "out_request_no": f"CANCEL{order.number}",
         "refund_reason": "订单已取消，原路退款",
     }
-    answer = gateway.refund_trade(w, _api_request(w, setup, "alipay.trade.refund", biz))
+    answer = gateway.refund_trade(w, api_request(w, setup, "alipay.trade.refund", biz))
     w.emit(
         "payment.refunded_cancelled_order", order_no=order.number, trade_no=trade_no, code=answer.get("code")
     )
@@ -377,7 +377,7 @@ def confirm_by_query(w: World, shop_id: int, out_trade_no: str) -> bool:
     if not setup.ready:
         return False
     answer = gateway.query_trade(
-        w, _api_request(w, setup, "alipay.trade.query", {"out_trade_no": thing.out_trade_no})
+        w, api_request(w, setup, "alipay.trade.query", {"out_trade_no": thing.out_trade_no})
     )
     if answer.get("code") != "10000" or answer.get("trade_status") not in PAID_STATUSES:
         return False

@@ -47,7 +47,7 @@ def refund(
         "out_request_no": request_no,
         "refund_reason": (reason or "")[:MAX_REASON],
     }
-    answer = gateway.refund_trade(w, payments._api_request(w, setup, "alipay.trade.refund", biz))
+    answer = gateway.refund_trade(w, payments.api_request(w, setup, "alipay.trade.refund", biz))
     if answer.get("code") != "10000":
         raise Conflict(
             N_("支付平台拒绝退款：%(message)s（%(code)s）"),
