@@ -40,6 +40,29 @@ def templates_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("templates")
 
 
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One world built by the default generator, for service tests that need no attempt."""
+    from sandbox.worlds.store import WorldStore
+    from seed_data.generate import build_world
+
+    store = WorldStore(tmp_path_factory.mktemp("service-worlds"))
+    path, _ = store.ensure_template("service-default", build_world)
+    return path
+
+
+@pytest.fixture
+def w(template: Path, tmp_path: Path):  # noqa: ANN201
+    """A writable world copied from the template (closed after the test)."""
+    import shutil
+
+    path = tmp_path / "world.sqlite"
+    shutil.copy(template, path)
+    world = open_world(path)
+    yield world
+    world.close()
+
+
 @pytest.fixture
 def app(tmp_path: Path, templates_dir: Path):  # noqa: ANN201
     """A fresh application (CSRF off; tests of CSRF turn it on)."""

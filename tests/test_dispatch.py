@@ -4,18 +4,14 @@ the dispatcher's identity, login and desk pages."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from sandbox.errors import Conflict, DomainError, NotFound
 from sandbox.logistics import dispatch, tracking, waybills
 from sandbox.logistics.models import DispatchStatus, ParcelStatus, Station
-from sandbox.worlds.store import WorldStore, open_world
+from sandbox.worlds.store import open_world
 from seed_data import logistics_seed
-from seed_data.generate import build_world
 from seed_data.overlay import make_identities
 
 SENDER = {
@@ -26,24 +22,6 @@ SENDER = {
     "district": "朝阳区",
     "detail": "建国路88号",
 }
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One template world for the dispatch tests."""
-    store = WorldStore(tmp_path_factory.mktemp("dispatch-store"))
-    path, _ = store.ensure_template("dispatch-default", build_world)
-    return path
-
-
-@pytest.fixture
-def w(template: Path, tmp_path: Path):  # noqa: ANN201
-    """A writable world copied from the template."""
-    path = tmp_path / "world.sqlite"
-    shutil.copy(template, path)
-    world = open_world(path)
-    yield world
-    world.close()
 
 
 def parcel(w, n: int, district: str = "西湖区", grams: int = 2000, carrier: str = "SF", picked: bool = True):  # noqa: ANN001, ANN201

@@ -15,7 +15,7 @@ from sandbox.worlds import npc
 from sandbox.worlds.base import Scheduled
 from sandbox.worlds.store import open_world
 from seed_data.generate import EPOCH
-from tests.test_logistics_services import RECEIVER, SENDER, template  # noqa: F401 - the fixture
+from tests.test_logistics_services import RECEIVER, SENDER
 
 load_npc_actions()
 
@@ -33,7 +33,7 @@ class FakeTime:
 
 
 @pytest.fixture
-def world_file(template: Path, tmp_path: Path) -> Path:  # noqa: F811
+def world_file(template: Path, tmp_path: Path) -> Path:
     """A world whose clock started at T0 with one waybill (reference R1), made at T0."""
     path = tmp_path / "world.sqlite"
     shutil.copy(template, path)

@@ -14,8 +14,7 @@ from sandbox.errors import Conflict, DomainError, NotFound
 from sandbox.logistics import carriers, tracking, waybills
 from sandbox.logistics.models import ParcelStatus, TrackingEvent, Waybill
 from sandbox.worlds.base import Event
-from sandbox.worlds.store import WorldStore, canonical_hash, open_world
-from seed_data.generate import build_world
+from sandbox.worlds.store import canonical_hash, open_world
 
 SENDER = {
     "name": "李店长",
@@ -40,24 +39,6 @@ FORMATS = {
     "JD": r"JDVA[0-9]{11}",
     "EMS": r"1[0-9]{12}",
 }
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One template world for the logistics tests."""
-    store = WorldStore(tmp_path_factory.mktemp("logistics-store"))
-    path, _ = store.ensure_template("logistics-default", build_world)
-    return path
-
-
-@pytest.fixture
-def w(template: Path, tmp_path: Path):  # noqa: ANN201
-    """A writable world copied from the template."""
-    path = tmp_path / "world.sqlite"
-    shutil.copy(template, path)
-    world = open_world(path)
-    yield world
-    world.close()
 
 
 def waybill(w, **changes):  # noqa: ANN001, ANN003, ANN201

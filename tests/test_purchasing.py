@@ -4,9 +4,7 @@ another shop's documents refused."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,28 +15,8 @@ from sandbox.logistics import purchasing, stock
 from sandbox.logistics.stock_models import MoveKind, PurchaseStatus, ReceiptStatus
 from sandbox.storefront.models import Sku
 from sandbox.worlds import npc
-from sandbox.worlds.store import WorldStore, open_world
-from seed_data.generate import build_world
 
 load_npc_actions()
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One template world for the purchasing tests."""
-    store = WorldStore(tmp_path_factory.mktemp("purchasing-store"))
-    path, _ = store.ensure_template("purchasing-default", build_world)
-    return path
-
-
-@pytest.fixture
-def w(template: Path, tmp_path: Path):  # noqa: ANN201
-    """A writable world copied from the template."""
-    path = tmp_path / "world.sqlite"
-    shutil.copy(template, path)
-    world = open_world(path)
-    yield world
-    world.close()
 
 
 def a_sku(w) -> Sku:  # noqa: ANN001

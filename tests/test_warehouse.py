@@ -4,9 +4,6 @@ location) changes nothing; the storefront's figures follow the warehouse."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
@@ -23,26 +20,6 @@ from sandbox.logistics.stock_models import (
 from sandbox.orders import stock as order_stock
 from sandbox.storefront.models import Product, Sku
 from sandbox.worlds.base import Event
-from sandbox.worlds.store import WorldStore, open_world
-from seed_data.generate import build_world
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One template world for the warehouse tests."""
-    store = WorldStore(tmp_path_factory.mktemp("warehouse-store"))
-    path, _ = store.ensure_template("warehouse-default", build_world)
-    return path
-
-
-@pytest.fixture
-def w(template: Path, tmp_path: Path):  # noqa: ANN201
-    """A writable world copied from the template."""
-    path = tmp_path / "world.sqlite"
-    shutil.copy(template, path)
-    world = open_world(path)
-    yield world
-    world.close()
 
 
 def stocked(w, at_least: int = 20) -> Sku:  # noqa: ANN001

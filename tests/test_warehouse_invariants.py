@@ -12,7 +12,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -25,8 +24,7 @@ from sandbox.orders import stock as order_stock
 from sandbox.orders.models import Order, OrderStatus, PaymentStatus
 from sandbox.storefront import services as storefront
 from sandbox.storefront.models import Customer, Product, Shop, Sku
-from sandbox.worlds.store import WorldStore, open_world
-from seed_data.generate import build_world
+from sandbox.worlds.store import open_world
 from tests.conftest import GOOD_ADDRESS
 from tests.test_warehouse import assert_books
 
@@ -40,14 +38,6 @@ OPS = st.one_of(
     st.tuples(st.just("count"), st.integers(0, SKUS - 1), st.integers(0, 30)),
     st.tuples(st.just("transfer"), st.integers(0, SKUS - 1), st.integers(1, 10)),
 )
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One template world for every example."""
-    store = WorldStore(tmp_path_factory.mktemp("warehouse-property"))
-    path, _ = store.ensure_template("warehouse-property", build_world)
-    return path
 
 
 def _skus(w) -> list[Sku]:  # noqa: ANN001
