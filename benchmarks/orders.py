@@ -33,6 +33,7 @@ from sandbox.logistics.waybills import active_waybill
 from sandbox.orders import payments
 from sandbox.orders import services as orders
 from sandbox.orders.models import Order, OrderLine
+from sandbox.runtime import freeze_startup_heap
 from sandbox.secrets_hashing import hash_world_secret
 from sandbox.storefront import services as storefront
 from sandbox.storefront.models import Customer, Product, Sku
@@ -205,6 +206,7 @@ def page_times(app, harness, attempt, requests: int) -> list[tuple[str, float, f
     w.close()
     server = LoopbackServer(app)
     base = server.base_url
+    freeze_startup_heap()  # as `python app.py` does before serving
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     opener.open(base + harness.login_path(attempt, "/shop/")).read()
     _form_login(opener, base, "/shop/login", {"username": "bench_buyer", "password": PASSWORD})

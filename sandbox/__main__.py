@@ -11,6 +11,7 @@ import click
 from sqlalchemy import select
 
 from sandbox import create_app
+from sandbox.runtime import freeze_startup_heap
 
 DEMO = {
     "exam_code": "DEMO-2026",
@@ -86,6 +87,7 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the sandbox (threaded; grading runs in-process)."""
     app = create_app()
     _rt(app).grading.start_background()
+    freeze_startup_heap()
     app.run(
         host=host or app.config["HOST"], port=port or app.config["PORT"], threaded=True, use_reloader=False
     )
