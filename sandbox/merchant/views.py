@@ -103,22 +103,12 @@ def home():
 
 
 # The centre's parts register their pages on `bp`.
-from sandbox.merchant import views_payment  # noqa: E402, F401
-
-# isort: split
-from sandbox.merchant import views_promotions  # noqa: E402, F401
-
-# isort: split
-from sandbox.merchant import views_stock  # noqa: E402, F401
-
-# isort: split
-from sandbox.merchant import views_shop  # noqa: E402, F401
-
-# isort: split
-from sandbox.merchant import views_goods  # noqa: E402, F401
-
-# isort: split
-from sandbox.merchant import views_orders  # noqa: E402, F401
-
-# isort: split
-from sandbox.merchant import views_aftersales  # noqa: E402, F401
+from sandbox.merchant import (  # noqa: E402, F401
+    views_aftersales,
+    views_goods,
+    views_orders,
+    views_payment,
+    views_promotions,
+    views_shop,
+    views_stock,
+)
