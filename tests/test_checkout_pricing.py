@@ -421,3 +421,29 @@ def test_limited_time_prices_show_on_checkout_lines(candidates, shopper) -> None
     assert w.db.scalar(select(func.count(FullReduction.id))) == 0
     assert w.db.get(Product, sku.product_id).shop_id == shop.id
     w.close()
+
+
+def test_the_product_page_shows_a_limited_time_price_with_the_normal_one_struck(candidates, shopper) -> None:  # noqa: ANN001
+    w = candidates.world(shopper, read_only=False)
+    shop, (sku, *_) = shop_goods(w)
+    price = sku.price_fen - 100
+    promotions.create_timed_discount(
+        w,
+        shop,
+        name="限时特价",
+        product_code=sku.product.code,
+        sku_code=sku.code,
+        mode="price",
+        value=f"{price / 100:.2f}",
+        **window(w),
+    )
+    code, normal = sku.product.code, sku.price_fen
+    w.commit()
+    w.close()
+    page = shopper.get(f"/shop/p/{code}").get_data(as_text=True)
+    row = page[page.index(f'data-sku="{sku.code}"') :][:1500]
+    assert f'<span class="price">¥{price // 100:,}.{price % 100:02d}</span>' in row
+    assert (
+        f'<del class="muted small" data-role="normal-price">¥{normal // 100:,}.{normal % 100:02d}</del>'
+        in row
+    )
