@@ -87,6 +87,33 @@ class SolveContext:
         """Absolute URL of a sandbox path."""
         return self.base_url + path
 
+    def wait_until_shown(
+        self, page: Any, url: str, selector: str, count: int = 1, text: str | None = None, timeout_s: int = 90
+    ) -> None:
+        """Wait until the page at `url` shows `count` elements matching `selector` (with `text`, only those
+        whose text is exactly that), then open it: for what NPCs do on the world clock. The page asks its
+        server as a reload would, and Playwright polls that condition every half second."""
+        page.wait_for_function(
+            _SHOWN_JS, arg=[url, selector, count, text], polling=500, timeout=timeout_s * 1000
+        )
+        page.goto(url)
+
+
+# A condition Playwright polls: the latest fetch of the URL showed enough matches (one fetch at a time).
+_SHOWN_JS = """([url, selector, count, text]) => {
+  const state = (window.__sandboxShown ||= {});
+  const key = JSON.stringify([url, selector, count, text]);
+  if (state[key] === true) return true;
+  if (state[key] !== "busy") {
+    state[key] = "busy";
+    fetch(url, {credentials: "same-origin"}).then((r) => r.text()).then((html) => {
+      const found = new DOMParser().parseFromString(html, "text/html").querySelectorAll(selector);
+      state[key] = [...found].filter((el) => text === null || el.textContent.trim() === text).length >= count;
+    }, () => { state[key] = false; });
+  }
+  return false;
+}"""
+
 
 def _scenario_folder(path: Path) -> Path | None:
     """The scenario folder a file of it belongs to (its own folder or tests/ in it), if any."""

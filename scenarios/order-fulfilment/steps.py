@@ -1,12 +1,9 @@
 """Steps of a merchant shipping orders and answering after-sales, shared by the reference and other
-solutions. The customers act on the world clock: the steps wait for them by reloading the page."""
+solutions. The customers act on the world clock: the steps wait for what they do to show (ctx.wait_until_shown)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
-
-WAIT_S = 90  # at most this long (real seconds) for customers and carriers
 
 
 def seller_login(page: Any, ctx: Any) -> None:
@@ -20,20 +17,9 @@ def seller_login(page: Any, ctx: Any) -> None:
     page.locator(".sellerhead").wait_for()
 
 
-def _until(page: Any, url: str, ready: Any) -> None:
-    """Open `url` and reload it until `ready(page)` holds."""
-    deadline = time.monotonic() + WAIT_S
-    page.goto(url)
-    while not ready(page):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{url}: still not ready after {WAIT_S} s")
-        page.wait_for_timeout(500)
-        page.reload()
-
-
 def wait_for_new_orders(page: Any, ctx: Any, count: int = 4) -> None:
     """Wait until the customers' new orders are in (the shop had two before the attempt)."""
-    _until(page, ctx.url("/seller/orders"), lambda p: p.locator("tr[data-order-no]").count() >= count + 2)
+    ctx.wait_until_shown(page, ctx.url("/seller/orders"), "tr[data-order-no]", count + 2)
 
 
 def orders_to_ship(page: Any, ctx: Any) -> list[str]:
@@ -66,11 +52,7 @@ def cancel(page: Any, ctx: Any, number: str, reason: str) -> None:
 
 def requests(page: Any, ctx: Any, count: int = 2) -> dict[str, str]:
     """The after-sales requests to answer, by kind label (仅退款 / 退货退款) → request number."""
-    _until(
-        page,
-        ctx.url("/seller/aftersales?tab=todo"),
-        lambda p: p.locator("tr[data-aftersale-no]").count() >= count,
-    )
+    ctx.wait_until_shown(page, ctx.url("/seller/aftersales?tab=todo"), "tr[data-aftersale-no]", count)
     found = {}
     for row in page.locator("tr[data-aftersale-no]").all():
         found[row.locator("td").nth(2).inner_text().strip()] = row.get_attribute("data-aftersale-no")
@@ -86,13 +68,8 @@ def ask_goods_back(page: Any, ctx: Any, number: str) -> None:
 
 def receive_and_refund(page: Any, ctx: Any, number: str) -> None:
     """Wait for the return parcel to be signed for, then confirm receipt (restock and refund)."""
-    _until(
-        page,
-        ctx.url(f"/seller/aftersales/{number}"),
-        lambda p: (
-            p.locator('[data-role="return-status"]').count() > 0
-            and p.locator('[data-role="return-status"]').inner_text().strip() == "已签收"
-        ),
+    ctx.wait_until_shown(
+        page, ctx.url(f"/seller/aftersales/{number}"), '[data-role="return-status"]', text="已签收"
     )
     page.get_by_role("button", name="确认收货并退款").click()
     page.locator(".flash", has_text="已确认收到退货").wait_for()

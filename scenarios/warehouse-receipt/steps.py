@@ -20,14 +20,9 @@ def seller_login(page: Any, ctx: Any) -> None:
 
 def open_receipt(page: Any, ctx: Any) -> None:
     """Wait for the supplier's delivery on the receipts page (it arrives early in the attempt), open it."""
-    page.goto(ctx.url("/seller/stock/receipts"))
-    rows = page.locator('[data-role="receipts"] tr[data-receipt]')
-    for _ in range(60):
-        if rows.count():
-            break
-        page.wait_for_timeout(1000)
-        page.reload()
-    rows.first.locator("a").first.click()
+    selector = '[data-role="receipts"] tr[data-receipt]'
+    ctx.wait_until_shown(page, ctx.url("/seller/stock/receipts"), selector, timeout_s=60)
+    page.locator(selector).first.locator("a").first.click()
     page.locator('[data-role="delivery-note"]').wait_for()
 
 
