@@ -60,9 +60,8 @@ def designer_files(page: Any, ctx: Any) -> dict[str, dict[str, Any]]:
         page.get_by_role("button", name="切换").click()
     page.get_by_role("link", name="店铺装修素材：店标和店招").first.click()
     files = {}
-    links = page.locator('[data-role="attachment"]')
-    for i in range(links.count()):
-        link = links.nth(i)
+    for name in ("logo.png", "banner.png"):
+        link = page.locator('[data-role="attachment"]', has_text=name)
         with page.expect_download() as info:
             link.click()
         download = info.value
