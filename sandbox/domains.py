@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 PACKAGES = (
+    "sandbox.pki",
     "sandbox.bank",
     "sandbox.mail",
     "sandbox.gateway",
@@ -56,6 +57,12 @@ class Domain:
     npc_actions: str | None = None  # registers @npc_action functions
     checks: tuple[str, ...] = ()  # grader modules registering @check functions about the domain
     app: DesktopApp | None = None
+    more_apps: tuple[DesktopApp, ...] = ()  # a domain with two apps (the CA's site and the certificate store)
+
+    @property
+    def apps(self) -> tuple[DesktopApp, ...]:
+        """Every desktop app of the domain."""
+        return ((self.app,) if self.app else ()) + self.more_apps
 
 
 @functools.cache
@@ -80,8 +87,13 @@ def create_world_schema(engine: Engine) -> None:
 
 
 def blueprints() -> list[Blueprint]:
-    """The blueprints of the domains' pages."""
-    return [importlib.import_module(d.views).bp for d in all_domains() if d.views]
+    """The blueprints of the domains' pages (a views module lists several in `bps`, else has one `bp`)."""
+    found = []
+    for domain in all_domains():
+        if domain.views:
+            module = importlib.import_module(domain.views)
+            found.extend(getattr(module, "bps", None) or [module.bp])
+    return found
 
 
 @functools.cache
@@ -105,5 +117,5 @@ def check_modules() -> list[str]:
 
 def desktop_apps(shown: list[str] | None = None) -> list[DesktopApp]:
     """The domains' desktop apps, or only those a scenario lists in `world.apps`."""
-    apps = sorted((d.app for d in all_domains() if d.app), key=lambda a: a.position)
+    apps = sorted((a for d in all_domains() for a in d.apps), key=lambda a: a.position)
     return apps if shown is None else [a for a in apps if a.id in shown]

@@ -22,7 +22,7 @@ from sandbox.storefront.models import Category, Customer, Product, Shop, Sku
 from sandbox.worlds.base import Event, WorldMeta
 from sandbox.worlds.clock import WorldClock
 from sandbox.worlds.world import World
-from seed_data import logistics_seed
+from seed_data import logistics_seed, pki_seed
 from seed_data.lists import BANKS, CATEGORIES, SELLING_POINTS, SHOP_SUFFIXES
 
 BASES = {"default"}
@@ -158,8 +158,11 @@ def bank_mail_address(bank_code: str) -> str:
     return notices.bank_mail_address(bank_code)
 
 
-def build_world(path: Path, base: str = "default", seed: int = BASE_SEED) -> None:
-    """Create a complete template world database at `path`."""
+def build_world(path: Path, base: str = "default", seed: int = BASE_SEED, *, authority: bool = True) -> None:
+    """Create a complete template world database at `path`.
+
+    Everything but the certificate authority follows from (base, seed), byte for byte; the CA's keys
+    are fresh for every template (`authority=False` leaves it out, for worlds that need none)."""
     if base not in BASES:
         raise ValueError(f"unknown world base {base!r}")
     engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
@@ -171,6 +174,8 @@ def build_world(path: Path, base: str = "default", seed: int = BASE_SEED) -> Non
         fake = Faker("zh_CN")
         fake.seed_instance(seed)
         populate(w, rng, fake)
+        if authority:
+            pki_seed.populate(w)
         # Building the market is not part of any attempt's history: start with an empty event log.
         db.execute(delete(Event))
         db.commit()

@@ -81,10 +81,25 @@ def overlay_for(identities: list[dict], started_real: float = T0, key: str = "k-
 
 def test_build_world_same_seed_is_byte_identical(tmp_path: Path) -> None:
     a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
-    build_world(a, seed=BASE_SEED)
-    build_world(b, seed=BASE_SEED)
+    build_world(a, seed=BASE_SEED, authority=False)
+    build_world(b, seed=BASE_SEED, authority=False)
     assert a.read_bytes() == b.read_bytes()
     assert sha256_file(a) == sha256_file(b)
+
+
+def test_every_template_has_its_own_certificate_authority(tmp_path: Path) -> None:
+    from sandbox.pki import ca
+
+    roots = []
+    for name in ("a", "b"):
+        build_world(tmp_path / f"{name}.sqlite")
+        w = open_world(tmp_path / f"{name}.sqlite", read_only=True)
+        try:
+            roots.append(ca.root_cert(w))
+            assert ca.issuing_cert(w).issuer == roots[-1].subject
+        finally:
+            w.close()
+    assert roots[0].public_key() != roots[1].public_key()
 
 
 def test_build_world_different_seed_differs(tmp_path: Path) -> None:
