@@ -13,7 +13,7 @@ import pytest
 from asn1crypto import cms as asn1_cms
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -335,8 +335,18 @@ def test_bad_signature_value_is_tampered(pki: Pki) -> None:
 
 
 def test_signature_by_another_key_is_tampered(pki: Pki) -> None:
-    out = cms.sign(text_entity(), pki.rogue_key, pki.alice, [pki.ca])  # claims to be alice's
-    assert pki.trust(out)[0].code == cms.TAMPERED
+    def forge(info: asn1_cms.ContentInfo) -> None:
+        signer_info = info["content"]["signer_infos"][0]
+        attrs = signer_info["signed_attrs"].untag().dump()
+        signer_info["signature"] = pki.rogue_key.sign(attrs, padding.PKCS1v15(), hashes.SHA256())
+
+    verdict, _ = pki.trust(_resign(signed(pki), forge))
+    assert verdict.code == cms.TAMPERED and verdict.signer == pki.alice
+
+
+def test_sign_refuses_a_key_that_is_not_the_certificates(pki: Pki) -> None:
+    with pytest.raises(cms.CmsError):
+        cms.sign(text_entity(), pki.rogue_key, pki.alice, [pki.ca])
 
 
 # --- untrusted -----------------------------------------------------------------------------------------

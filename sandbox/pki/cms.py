@@ -40,6 +40,26 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 
+__all__ = [
+    "ENCRYPTED",
+    "EXPIRED",
+    "MALFORMED",
+    "REVOKED",
+    "SIGNED",
+    "TAMPERED",
+    "UNTRUSTED",
+    "VALID",
+    "CmsError",
+    "Verdict",
+    "decrypt",
+    "encrypt",
+    "is_encrypted",
+    "is_signed",
+    "recipients_of",
+    "sign",
+    "verify",
+]
+
 VALID, TAMPERED, REVOKED, EXPIRED, UNTRUSTED, MALFORMED = (
     "valid",
     "tampered",
@@ -86,10 +106,10 @@ class CmsError(Exception):
 class Verdict:
     """What a reader is told about a signature."""
 
-    code: str
-    signer: x509.Certificate | None
-    detail: str = ""
-    revocation_reason: str | None = None
+    code: str  # VALID, TAMPERED, REVOKED, EXPIRED, UNTRUSTED or MALFORMED
+    signer: x509.Certificate | None  # the signer's certificate when it could be read
+    detail: str = ""  # short English technical detail for logs and examiners
+    revocation_reason: str | None = None  # CRL reason when REVOKED: "key_compromise", "certificate_hold", ...
 
 
 # --- MIME plumbing ---------------------------------------------------------------------------------------
@@ -165,6 +185,8 @@ def sign(
     entity: bytes, key: rsa.RSAPrivateKey, cert: x509.Certificate, chain: list[x509.Certificate]
 ) -> bytes:
     """A multipart/signed S/MIME entity (detached SHA-256 signature) over a MIME entity."""
+    if cert.public_key().public_numbers() != key.public_key().public_numbers():
+        raise CmsError("the private key does not belong to the signing certificate")
     content = _crlf(entity)
     builder = pkcs7.PKCS7SignatureBuilder().set_data(content).add_signer(cert, key, hashes.SHA256())
     for extra in chain:
@@ -178,8 +200,8 @@ def sign(
     return b"".join(
         [
             b"MIME-Version: 1.0\r\n",
-            b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256;\r\n',
-            b' boundary="' + boundary + b'"\r\n',
+            b'Content-Type: multipart/signed; protocol="application/pkcs7-signature";\r\n',
+            b' micalg=sha-256; boundary="' + boundary + b'"\r\n',
             b"\r\n",
             b"This is an S/MIME signed message\r\n",
             b"--" + boundary + b"\r\n",
@@ -386,7 +408,7 @@ def verify(
 ) -> tuple[Verdict, bytes]:
     """The verdict on a multipart/signed entity and the signed inner entity (the content as the reader sees it)."""
     parts = _split_signed(entity)
-    if parts is None:
+    if parts is None:  # nothing signed to show: the reader sees what arrived
         return Verdict(MALFORMED, None, "not a multipart/signed entity"), entity
     content, sig_part = parts
     if sig_part is None:
@@ -480,24 +502,3 @@ def verify(
         bound = not_before if when < not_before else not_after
         return Verdict(EXPIRED, signer, f"signer certificate {edge} ({bound:%Y-%m-%d %H:%M}Z)"), content
     return Verdict(VALID, signer), content
-
-
-__all__ = [
-    "ENCRYPTED",
-    "EXPIRED",
-    "MALFORMED",
-    "REVOKED",
-    "SIGNED",
-    "TAMPERED",
-    "UNTRUSTED",
-    "VALID",
-    "CmsError",
-    "Verdict",
-    "decrypt",
-    "encrypt",
-    "is_encrypted",
-    "is_signed",
-    "recipients_of",
-    "sign",
-    "verify",
-]
