@@ -6,18 +6,15 @@ A pool of spare keys lets the overlay give a candidate a certificate without gen
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
 from cryptography import x509
-from sqlalchemy import select
 from stdnum.cn import uscc
 
 from sandbox.mail import services as mail
 from sandbox.pki import authority, ca, keys, store
-from sandbox.pki.models import Authority, CertKind, StoreEntry
+from sandbox.pki.models import CertKind, StoreEntry
 from sandbox.worlds.world import World
 
 POOL = "pool@ca.mail.sim"
@@ -55,12 +52,6 @@ PARTNERS = (
 )
 
 
-def npc_password(w: World, address: str) -> str:
-    """The certificate password of an NPC's store (derived from the CA's secret: nobody types it)."""
-    secret = w.db.scalars(select(Authority.wrap_secret).where(Authority.role == "issuing")).one()
-    return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()[:20]
-
-
 def populate(w: World) -> None:
     """The CA, its mailbox, the partners and the key pool (template time)."""
     ca.found(w)
@@ -87,12 +78,12 @@ def populate(w: World) -> None:
                     w.now() - timedelta(days=2),
                     "key_compromise",
                 )
-        store.import_key(w, p.email, key, cert, npc_password(w, p.email), "seed")
+        store.import_key(w, p.email, key, cert, store.npc_password(w, p.email), "seed")
     for _ in range(POOL_SIZE):
         w.db.add(
             StoreEntry(
                 owner=POOL,
-                key_blob=keys.wrap(keys.new_key(), npc_password(w, POOL)),
+                key_blob=keys.wrap(keys.new_key(), store.npc_password(w, POOL)),
                 added_at=w.now(),
                 source="pool",
             )

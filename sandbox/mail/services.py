@@ -76,6 +76,21 @@ def send(
     """Send a message from `sender` to addresses in the world; returns its Message-ID."""
     subject = (subject or "").strip()
     text = text or ""
+    boxes = check_message(w, to, subject, text, html, attachments)
+    msg = EmailMessage(policy=policy.SMTP)
+    message_id = address_headers(w, msg, sender, boxes, subject)
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    add_attachments(msg, attachments or [])
+    deliver(w, sender, boxes, subject, message_id, msg.as_string(), len(attachments or []), actor=actor)
+    return message_id
+
+
+def check_message(
+    w: World, to: list[str], subject: str, text: str, html: str | None, attachments: list[Attachment] | None
+) -> list[Mailbox]:
+    """The recipients' mailboxes, once the message is within the limits (else DomainError)."""
     if not to:
         raise DomainError(N_("请填写收件人"))
     if len(to) > MAX_RECIPIENTS:
@@ -88,37 +103,55 @@ def send(
         if box is None:
             raise DomainError(N_("收件人不存在：%(address)s"), address=address)
         boxes.append(box)
-    attachments = attachments or []
-    if sum(len(a.data) for a in attachments) > MAX_ATTACHMENT_BYTES:
+    if sum(len(a.data) for a in attachments or []) > MAX_ATTACHMENT_BYTES:
         raise DomainError(N_("附件总大小不能超过 1 MB"))
+    return boxes
 
-    msg = EmailMessage(policy=policy.SMTP)
+
+def address_headers(w: World, msg: EmailMessage, sender: Mailbox, boxes: list[Mailbox], subject: str) -> str:
+    """Set From, To, Subject, Date and a new Message-ID on `msg`; returns the Message-ID."""
     msg["From"] = formataddr((sender.display_name, sender.address))
     msg["To"] = ", ".join(formataddr((b.display_name, b.address)) for b in boxes)
     msg["Subject"] = subject
     msg["Date"] = format_datetime(w.now())
     message_id = make_msgid(domain=MAIL_DOMAIN)
     msg["Message-ID"] = message_id
-    msg.set_content(text)
-    if html:
-        msg.add_alternative(html, subtype="html")
+    return message_id
+
+
+def add_attachments(msg: EmailMessage, attachments: list[Attachment]) -> None:
+    """Attach the files to a message."""
     for a in attachments:
         maintype, _, subtype = (a.content_type or "application/octet-stream").partition("/")
         msg.add_attachment(a.data, maintype=maintype, subtype=subtype or "octet-stream", filename=a.filename)
-    raw = msg.as_string()
+
+
+def deliver(
+    w: World,
+    sender: Mailbox,
+    boxes: list[Mailbox],
+    subject: str,
+    message_id: str,
+    raw: str,
+    attachment_count: int,
+    *,
+    actor: str | None = None,
+    **about: object,
+) -> None:
+    """Store the sender's copy and each recipient's, and record `mail.sent` (with `about`: signed …)."""
     copies = [(sender, Folder.SENT, True)] + [(b, Folder.INBOX, False) for b in boxes]
-    for box, folder, read in copies:
+    for box, folder_name, read in copies:
         w.db.add(
             Message(
                 mailbox_id=box.id,
-                folder=folder,
+                folder=folder_name,
                 message_id=message_id,
                 sender=sender.address,
                 recipients=", ".join(b.address for b in boxes),
                 subject=subject,
                 sent_at=w.now(),
                 is_read=read,
-                attachment_count=len(attachments),
+                attachment_count=attachment_count,
                 raw=raw,
             )
         )
@@ -129,8 +162,8 @@ def send(
         sender=sender.address,
         to=[b.address for b in boxes],
         subject=subject,
+        **about,
     )
-    return message_id
 
 
 def folder(w: World, box: Mailbox, name: str) -> list[Message]:
@@ -177,6 +210,20 @@ class Shown:
 
 def _parsed(message: Message) -> EmailMessage:
     return Parser(policy=policy.default).parsestr(message.raw)
+
+
+def show_headers(message: Message) -> Shown:
+    """Only the headers of a message (subject, from, to, date)."""
+    parsed = _parsed(message)
+    return Shown(
+        subject=str(parsed["Subject"] or ""),
+        sender=str(parsed["From"] or ""),
+        to=str(parsed["To"] or ""),
+        date=str(parsed["Date"] or ""),
+        text="",
+        html=None,
+        attachments=[],
+    )
 
 
 def show(message: Message) -> Shown:

@@ -3,6 +3,8 @@ Keys stay encrypted under the certificate's password, which every use of the key
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +14,7 @@ from sqlalchemy import select
 from sandbox.errors import N_, Conflict, DomainError, NotFound
 from sandbox.pki import ca, keys
 from sandbox.pki.authority import Subject
-from sandbox.pki.models import StoreEntry
+from sandbox.pki.models import Authority, StoreEntry
 from sandbox.worlds.world import World
 
 KEY_USAGE_LABELS = {
@@ -23,6 +25,12 @@ KEY_USAGE_LABELS = {
     "key_cert_sign": N_("证书签发"),
     "crl_sign": N_("CRL 签发"),
 }
+
+
+def npc_password(w: World, address: str) -> str:
+    """The certificate password of an NPC's store (derived from the CA's secret: nobody types it)."""
+    secret = w.db.scalars(select(Authority.wrap_secret).where(Authority.role == "issuing")).one()
+    return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()[:20]
 
 
 def entries(w: World, owner: str) -> list[StoreEntry]:
