@@ -80,7 +80,13 @@ def item_set(value: str) -> frozenset[str]:
     return frozenset(identifier(p) for p in re.split(r"[,，、;；\s]+", text(value)) if p)
 
 
+def choice(value: str) -> str:
+    """An option picked from a list: its value as stored."""
+    return (value or "").strip()
+
+
 NORMALISERS = {
+    "choice": choice,
     "text": text,
     "id": identifier,
     "phone": phone,

@@ -233,3 +233,15 @@ def attachment(w: World, message: Message, index: int) -> mail.Attachment:
     return mail.Attachment(
         part.get_filename() or "attachment", part.get_content_type(), part.get_payload(decode=True) or b""
     )
+
+
+def decrypt_quietly(w: World, owner: str, message: Message, entry_id: int, password: str) -> bytes | None:
+    """The inner entity, or None; for graders (read-only worlds): records nothing."""
+    entry = store.get(w, owner, entry_id)
+    cert = store.certificate(entry)
+    if cert is None or entry.key_blob is None:
+        return None
+    try:
+        return cms.decrypt(_raw(message), store.unlock(entry, password), cert)  # type: ignore[arg-type]
+    except (cms.CmsError, DomainError):
+        return None

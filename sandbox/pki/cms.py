@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import email
 import email.message
@@ -39,6 +38,8 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingPolicy,
     RevocationCheckingRule,
 )
+
+from sandbox.pki import asyncrun
 
 __all__ = [
     "ENCRYPTED",
@@ -490,7 +491,7 @@ def verify(
     # signer's validity, without revocation (the CRLs are for `moment`); UNTRUSTED outranks EXPIRED.
     at = min(max(when, not_before), not_after) if expired else when
     try:
-        asyncio.run(_validate(signer_asn1, others, roots, crls, at, check_revocation=not expired))
+        asyncrun.run(_validate(signer_asn1, others, roots, crls, at, check_revocation=not expired))
     except (ValidationError, PathError) as exc:
         verdict = _path_verdict(exc, signer)
         if not expired or verdict.code == UNTRUSTED:

@@ -44,9 +44,14 @@ def wrap(key: PrivateKey, password: str) -> bytes:
 
 
 def unwrap(blob: bytes, password: str) -> PrivateKey:
-    """The private key from its encrypted form, or DomainError when the password is wrong."""
+    """The private key from its encrypted form, or DomainError when the password is wrong.
+
+    Only keys this code wrapped are unwrapped, and they were checked when made or imported: skipping
+    OpenSSL's RSA consistency check saves 40 ms per use."""
     try:
-        key = serialization.load_der_private_key(blob, password=(password or "").encode() or None)
+        key = serialization.load_der_private_key(
+            blob, password=(password or "").encode() or None, unsafe_skip_rsa_key_validation=True
+        )
     except (ValueError, TypeError):
         raise DomainError(N_("证书密码错误"), 403) from None
     return key  # type: ignore[return-value]
@@ -105,6 +110,8 @@ def read_p12(data: bytes, password: str) -> tuple[PrivateKey, x509.Certificate, 
         raise DomainError(N_("不是有效的 PKCS#12 证书文件")) from None
     if key is None or cert is None:
         raise DomainError(N_("该文件不含私钥和证书"))
+    if public_key_id(cert) != _spki_id(key.public_key()):
+        raise DomainError(N_("文件中的私钥与证书不匹配"))
     return key, cert, list(chain)  # type: ignore[return-value]
 
 
@@ -145,7 +152,11 @@ def sign_bytes(key: PrivateKey, data: bytes) -> bytes:
 
 def public_key_id(cert_or_csr: x509.Certificate | x509.CertificateSigningRequest) -> str:
     """A short hash of the public key, to match a certificate with a key waiting in the store."""
-    spki = cert_or_csr.public_key().public_bytes(
+    return _spki_id(cert_or_csr.public_key())
+
+
+def _spki_id(public_key: object) -> str:
+    spki = public_key.public_bytes(  # type: ignore[attr-defined]
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return hashlib.sha256(spki).hexdigest()

@@ -4,7 +4,6 @@ pyhanko-certvalidator; then the CA's own record (a certificate another world's C
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,7 +20,7 @@ from pyhanko_certvalidator.errors import (
 )
 
 from sandbox.errors import N_
-from sandbox.pki import ca, keys
+from sandbox.pki import asyncrun, ca, keys
 from sandbox.pki.models import Certificate
 from sandbox.worlds.world import World
 
@@ -97,7 +96,7 @@ def path_outcome(
         _asn1(cert), [_asn1(c) for c in t.intermediates], validation_context=context
     )
     try:
-        asyncio.run(validator.async_validate_usage(usage, eku or None))
+        asyncrun.run(validator.async_validate_usage(usage, eku or None))
     except RevokedError as exc:
         reason = _crl_reason(cert, t)
         outcome = Outcome.SUSPENDED if reason == "certificate_hold" else Outcome.REVOKED

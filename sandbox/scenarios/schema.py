@@ -29,6 +29,7 @@ ACCOUNT_ROLES = (
     "approver",
     "payee",
     "dispatcher",
+    "holder",
 )
 
 
@@ -225,6 +226,36 @@ SCENARIO_SCHEMA = {
                                     "enum": list(ACCOUNT_ROLES),
                                     "description": "at another bank than the earlier identity with this role",
                                 },
+                                "cert": closed(
+                                    {
+                                        "kind": {
+                                            "enum": ["personal", "enterprise"],
+                                            "description": "a personal certificate, or an enterprise one for "
+                                            "an operator/approver (its company)",
+                                        },
+                                    },
+                                    description="the identity starts with a certificate (issued two months "
+                                    "ago) in its certificate store; its password is on the task panel",
+                                ),
+                                "cert_login": {
+                                    "type": "boolean",
+                                    "description": "operator/approver: enterprise online banking accepts this "
+                                    "user only with a certificate; merchant: the same at the payment platform",
+                                },
+                                "signed_mails": closed(
+                                    {
+                                        "bad": {
+                                            "type": ["integer", "string"],
+                                            "description": "which of three signed letters (1-3) is bad",
+                                        },
+                                        "problem": {
+                                            "type": "string",
+                                            "description": "tampered, revoked, untrusted or expired",
+                                        },
+                                    },
+                                    ("bad", "problem"),
+                                    "three signed letters from partners in the inbox, one of them bad",
+                                ),
                                 "account_type": {
                                     "enum": ["personal", "enterprise"],
                                     "description": "applicant: a personal account (default) or, as the legal "
@@ -396,8 +427,20 @@ SCENARIO_SCHEMA = {
                                     "id": {"type": "string", "description": "e.g. order_no"},
                                     "label": I18N,
                                     "type": {
-                                        "enum": ["text", "id", "phone", "money", "date", "set"],
+                                        "enum": ["text", "id", "phone", "money", "date", "set", "choice"],
                                         "description": "how the answer is normalised before comparing",
+                                    },
+                                    "options": {
+                                        "type": "array",
+                                        "minItems": 2,
+                                        "description": "for type choice: the options of a drop-down list",
+                                        "items": closed(
+                                            {
+                                                "value": {"type": "string", "description": "what is stored"},
+                                                "label": I18N,
+                                            },
+                                            ("value", "label"),
+                                        ),
                                     },
                                 },
                                 ("id", "label", "type"),
