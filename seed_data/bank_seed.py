@@ -3,13 +3,16 @@ register, and, by role, their card, their pending cash, their counter post or th
 
 Roles (`world.accounts[].role`):
 - buyer, seller: a personal card with `bank_balance_fen`, passwords on the task panel (as before);
-- merchant: the card the candidate's shop settles to (an account of kind merchant);
+- merchant: the card the candidate's shop settles to (an account of kind merchant); `cert_login: true`
+  makes its console login at the payment platform certificate-only (seed_data/gateway_seed.py);
 - applicant: no account yet; the person applies online, `bank_balance_fen` is the cash they pay in
   when the counter opens the account; `account_type: enterprise` makes them the legal representative
   of a registered company that applies for a company account instead;
 - teller: a counter clerk (柜员) of the identity's bank, with a teller number and password;
 - operator / approver: users (经办 / 复核) of one company account; identities with the same
   `company` key share it (opened at the first one's bank with the first one's `bank_balance_fen`);
+  `cert_login: true` makes the user a 证书用户 who logs in only with an enterprise certificate
+  (organizationIdentifier = the company's credit code, CN = the user's name); the password is refused;
 - payee: someone else's card (an account of the world, not the candidate's): name, bank and number
   only, e.g. whom to transfer money to.
 `bank: ICBC` fixes the identity's bank; `same_bank_as: <role>` / `other_bank_than: <role>` place it
@@ -100,6 +103,8 @@ def identity_fields(
     """Complete a drawn identity with its bank part (in place); `earlier` are the identities before it."""
     role = spec["role"]
     same_role = sum(1 for i in earlier if i["role"] == role)
+    if spec.get("cert_login") and role in (*COMPANY_ROLES, "merchant"):
+        ident["cert_login"] = True  # the task panel says so; the overlays make the login certificate-only
     who = role if same_role == 0 else f"{role}{same_role + 1}"
     ident.update(person_fields(seed, who))
     _place(ident, spec, earlier)
@@ -181,7 +186,7 @@ def overlay_identity(w: World, ident: dict[str, Any]) -> bool:
             if ident["bank_balance_fen"]:
                 bank.fund(w, account, ident["bank_balance_fen"])
         role_name = EnterpriseRole.OPERATOR if role == "operator" else EnterpriseRole.APPROVER
-        accounts.add_enterprise_user(
+        user = accounts.add_enterprise_user(
             w,
             account,
             role_name,
@@ -190,4 +195,5 @@ def overlay_identity(w: World, ident: dict[str, Any]) -> bool:
             ident["payment_password"],
             ident["corp_login"],
         )
+        user.cert_required = bool(ident.get("cert_login"))
     return False

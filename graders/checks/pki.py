@@ -235,8 +235,8 @@ def _received(ctx: GradeContext, sender: str, to: str) -> list[Message]:
     return list(ctx.world.db.scalars(q.order_by(Message.id)))
 
 
-def _contains(body: str, wanted: str) -> bool:
-    return not wanted or text(wanted) in text(body)
+def _contains(body: str, wanted: object) -> bool:
+    return wanted in (None, "") or text(str(wanted)) in text(body)
 
 
 @check("state", "pki.signed_mail")

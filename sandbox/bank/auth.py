@@ -1,17 +1,21 @@
 """Who is at the bank: one login function for every channel (personal and enterprise online banking,
-the counter), the transaction password with its lock, and password changes."""
+the counter; enterprise users also with a certificate), the transaction password with its lock, and
+password changes."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from cryptography import x509
 from sqlalchemy import select
 
 from sandbox.bank.models import AccountKind, BankAccount, EnterpriseUser, Teller
 from sandbox.errors import N_, Conflict, DomainError, Forbidden, NotFound
+from sandbox.pki import keys as pki_keys
+from sandbox.pki import login as pki_login
 from sandbox.secrets_hashing import check_secret, hash_world_secret
-from sandbox.worlds.world import World
+from sandbox.worlds.world import READ_ONLY_MESSAGE, World
 
 MAX_PAYMENT_PASSWORD_FAILURES = 5
 
@@ -20,7 +24,7 @@ class Channel:
     """Where a person logs in."""
 
     PERSONAL = "personal"  # 个人网银: card number and login password
-    ENTERPRISE = "enterprise"  # 企业网银: operator login and password (a certificate once PKI lands)
+    ENTERPRISE = "enterprise"  # 企业网银: operator login and password, or an enterprise certificate
     COUNTER = "counter"  # 柜台: teller number and password
     ALL = (PERSONAL, ENTERPRISE, COUNTER)
 
@@ -45,15 +49,58 @@ class Principal:
 
 
 BAD_LOGIN = N_("账号或登录密码错误")
+CERT_REQUIRED = N_("该操作员已启用证书登录，请使用证书登录")
+CERT_AUDIENCE = "bank.corp"  # what the certificate store signs a login challenge for
+PERSONAL_CERT = N_("这是个人证书：企业网银请使用本单位的企业证书登录")
+UNBOUND_CERT = N_("该证书未绑定本行企业网银操作员")
+AMBIGUOUS_CERT = N_("该单位有多名同名操作员，无法确定证书对应的操作员，请联系开户行柜台")
+CERT_REFUSALS = {PERSONAL_CERT: "not_enterprise", UNBOUND_CERT: "unbound", AMBIGUOUS_CERT: "ambiguous"}
+
+
+def _name_attr(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
+    found = name.get_attributes_for_oid(oid)
+    return str(found[0].value).strip() if found else ""
+
+
+def user_for_certificate(w: World, cert: x509.Certificate) -> EnterpriseUser:
+    """The enterprise user an enterprise certificate names: its organizationIdentifier is the company
+    account's credit code and its CN the user's name (the certificate is issued to a person of the
+    organisation). Forbidden when it names none, or several users of that company."""
+    code = _name_attr(cert.subject, x509.NameOID.ORGANIZATION_IDENTIFIER).upper()
+    if not code:
+        raise Forbidden(PERSONAL_CERT)
+    name = _name_attr(cert.subject, x509.NameOID.COMMON_NAME)
+    users = list(
+        w.db.scalars(
+            select(EnterpriseUser)
+            .join(EnterpriseUser.account)
+            .where(
+                BankAccount.kind == AccountKind.ENTERPRISE,
+                BankAccount.credit_code == code,
+                EnterpriseUser.name == name,
+            )
+        )
+    )
+    if not users:
+        raise Forbidden(UNBOUND_CERT)
+    if len(users) > 1:
+        raise Forbidden(AMBIGUOUS_CERT)
+    return users[0]
 
 
 def check_credentials(
-    w: World, *, channel: str, login: str, password: str, certificate: object | None = None
+    w: World, *, channel: str, login: str, password: str, certificate: x509.Certificate | None = None
 ) -> Principal:
     """Who these credentials belong to at `channel`, or DomainError 401 (no event: nothing changes).
 
-    `certificate` is for enterprise online banking once client certificates exist; unused for now.
+    `certificate` (enterprise online banking only) is a client certificate `pki.login.verify` accepted:
+    it replaces login and password. A 证书用户 (`cert_required`) cannot use the password (403).
     """
+    if certificate is not None:
+        if channel != Channel.ENTERPRISE:
+            raise ValueError(f"channel {channel!r} takes no certificate")
+        user = user_for_certificate(w, certificate)
+        return Principal(channel, account=user.account, user=user)
     login = (login or "").strip()
     password = password or ""
     if channel == Channel.PERSONAL:
@@ -64,6 +111,8 @@ def check_credentials(
     elif channel == Channel.ENTERPRISE:
         user = w.db.scalars(select(EnterpriseUser).where(EnterpriseUser.login == login)).first()
         if user and check_secret(user.password_hash, password):
+            if user.cert_required:  # only a right password learns this
+                raise Forbidden(CERT_REQUIRED)
             return Principal(channel, account=user.account, user=user)
     elif channel == Channel.COUNTER:
         teller = w.db.scalars(select(Teller).where(Teller.teller_no == login)).first()
@@ -75,18 +124,55 @@ def check_credentials(
 
 
 def authenticate(
-    w: World, *, channel: str, login: str, password: str, certificate: object | None = None
+    w: World,
+    *,
+    channel: str,
+    login: str = "",
+    password: str = "",
+    certificate: x509.Certificate | None = None,
 ) -> Principal:
     """Log in at a channel (personal, enterprise, counter) and record it as `bank.logged_in`."""
     principal = check_credentials(w, channel=channel, login=login, password=password, certificate=certificate)
+    method: dict[str, str] = {"method": "password"}
+    if certificate is not None:
+        method = {"method": "certificate", "serial": pki_keys.serial_hex(certificate)}
     w.emit(
         "bank.logged_in",
         channel=channel,
         login=principal.login,
         account_no=principal.account.number if principal.account else None,
         bank_code=(principal.account.bank if principal.account else principal.teller.bank).code,
+        **method,
     )
     return principal
+
+
+def certificate_login(w: World, challenge: str) -> Principal:
+    """Enterprise online banking's certificate login: the store's signature of our challenge is checked
+    (chain, validity, revocation, key usage: `pki.login.verify`), then the certificate names its user.
+
+    The signed challenge is used up even when the login is refused: the refusal (with its
+    `cert.login_refused` event) is committed before it is raised."""
+    if w.read_only:
+        raise Forbidden(READ_ONLY_MESSAGE)
+    if not challenge:
+        raise DomainError(N_("登录请求无效或已过期，请回到登录页重新开始"))
+    w.restart_locked()  # a challenge is used once, even by two simultaneous requests
+    try:
+        cert, _record = pki_login.verify(w, CERT_AUDIENCE, challenge)
+        try:
+            return authenticate(w, channel=Channel.ENTERPRISE, certificate=cert)
+        except DomainError as exc:
+            w.emit(
+                "cert.login_refused",
+                audience=CERT_AUDIENCE,
+                serial=pki_keys.serial_hex(cert),
+                outcome=CERT_REFUSALS.get(exc.key, "refused"),
+            )
+            raise
+    except DomainError:
+        w.commit()
+        raise
 
 
 def login(w: World, number: str, password: str) -> BankAccount:

@@ -219,6 +219,8 @@ class EnterpriseUser(WorldBase):
     payment_password_hash: Mapped[str | None] = mapped_column(String(200))
     failed_payment_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked: Mapped[bool] = mapped_column(default=False)
+    # 证书用户: logs in only with an enterprise certificate (its USB key); the password login is refused.
+    cert_required: Mapped[bool] = mapped_column(default=False)
 
     account: Mapped[BankAccount] = relationship()
 

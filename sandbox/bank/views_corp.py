@@ -1,4 +1,5 @@
-"""Enterprise online banking (企业网银): an operator prepares payments, an approver releases them."""
+"""Enterprise online banking (企业网银): an operator prepares payments, an approver releases them.
+Users log in with their login and password, or with their enterprise certificate (证书登录)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from functools import wraps
 from flask import g, redirect, request, url_for
 from flask_babel import gettext
 
-from sandbox.bank import enterprise, fees, transfers
+from sandbox.bank import auth, enterprise, fees, transfers
 from sandbox.bank import services as bank
 from sandbox.bank.auth import Channel, Principal
 from sandbox.bank.models import EnterpriseRole, EnterpriseUser, PaymentStatus
@@ -15,6 +16,7 @@ from sandbox.bank.views import bp, page, password_page, statement_download, stat
 from sandbox.binding import current_world, done, refused, session_world, set_session_world
 from sandbox.errors import DomainError
 from sandbox.parsing import parse_yuan
+from sandbox.pki import login as pki_login
 
 
 def corp_required(view):  # noqa: ANN001, ANN201
@@ -65,6 +67,36 @@ def corp_login():
         return page(
             "bank/corp_login.html", exc.status, error=refused(exc), login=request.form.get("login", "")
         )
+    set_session_world(bank_corp_user=principal.user.id)
+    done(gettext("登录成功"))
+    return redirect(url_for("bank.corp_index"))
+
+
+@bp.get("/corp/login/cert")
+def corp_login_cert():
+    """Certificate login: a fresh challenge, for the certificate store to sign with the user's key."""
+    challenge = pki_login.new_challenge()
+    set_session_world(bank_cert_challenge=challenge)
+    return redirect(
+        url_for(
+            "pki_store.sign",
+            audience=auth.CERT_AUDIENCE,
+            challenge=challenge,
+            next=url_for("bank.corp_login_cert_done"),
+            site=gettext("企业网上银行"),
+        )
+    )
+
+
+@bp.get("/corp/login/cert/done")
+def corp_login_cert_done():
+    """Back from the certificate store: check its signature of our challenge and log the user in."""
+    challenge = session_world().get("bank_cert_challenge") or ""
+    set_session_world(bank_cert_challenge=None)  # one try per challenge
+    try:
+        principal = auth.certificate_login(current_world(), challenge)
+    except DomainError as exc:
+        return page("bank/corp_login.html", exc.status, error=refused(exc))
     set_session_world(bank_corp_user=principal.user.id)
     done(gettext("登录成功"))
     return redirect(url_for("bank.corp_index"))

@@ -1,21 +1,30 @@
-"""Who uses the platform: its own key pair, merchant apps and their console logins, buyers' accounts."""
+"""Who uses the platform: its own key pair, merchant apps and their console logins (password or
+certificate), buyers' accounts."""
 
 from __future__ import annotations
 
 import hashlib
 from urllib.parse import urlsplit
 
+from cryptography import x509
 from sqlalchemy import func, select
 
 from sandbox.bank import services as bank
-from sandbox.errors import N_, Conflict, DomainError, NotFound
+from sandbox.errors import N_, Conflict, DomainError, Forbidden, NotFound
 from sandbox.gateway import signing
 from sandbox.gateway.models import ConsoleLogin, KeyToolPair, MerchantApp, PlatformKey, PlatformUser
+from sandbox.pki import keys as pki_keys
+from sandbox.pki import login as pki_login
 from sandbox.secrets_hashing import check_secret, hash_world_secret
-from sandbox.worlds.world import World
+from sandbox.worlds.world import READ_ONLY_MESSAGE, World
 
 MAX_URL = 256
 MAX_FAILED_PAY = 5
+CERT_AUDIENCE = "gateway.console"  # what the certificate store signs a console login challenge for
+CERT_REQUIRED = N_("该商户账号已启用证书登录，请使用证书登录")
+NO_CERT_EMAIL = N_("证书中没有电子邮件地址，无法确定对应的商户账号")
+UNBOUND_CERT = N_("该证书未绑定商家中心账号（证书中的电子邮件不是商户的登录邮箱）")
+CERT_REFUSALS = {NO_CERT_EMAIL: "no_email", UNBOUND_CERT: "unbound"}
 
 
 def world_part(w: World) -> int:
@@ -176,6 +185,72 @@ def console_login(w: World, email: str, password: str) -> ConsoleLogin:
     ).first()
     if login is None or not check_secret(login.password_hash, password or ""):
         raise DomainError(N_("账号或登录密码错误"), status=401)
+    if login.cert_required:  # only a right password learns this
+        raise Forbidden(CERT_REQUIRED)
+    return login
+
+
+def require_certificate(w: World, email: str, required: bool = True) -> ConsoleLogin:
+    """Make a console login certificate-only (证书登录), or lift that."""
+    login = w.db.scalars(
+        select(ConsoleLogin).where(ConsoleLogin.email == (email or "").strip().lower())
+    ).first()
+    if login is None:
+        raise NotFound(N_("商户账号不存在"))
+    login.cert_required = required
+    w.emit("gateway.console_cert_required", app_id=login.app.app_id, email=login.email, required=required)
+    return login
+
+
+def login_for_certificate(w: World, cert: x509.Certificate) -> ConsoleLogin:
+    """The console login a certificate names: an e-mail address of its subjectAltName is the login's."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        emails = {str(e).strip().lower() for e in san.get_values_for_type(x509.RFC822Name)}
+    except x509.ExtensionNotFound:
+        emails = set()
+    if not emails:
+        raise Forbidden(NO_CERT_EMAIL)
+    logins = list(w.db.scalars(select(ConsoleLogin).where(ConsoleLogin.email.in_(sorted(emails)))))
+    if len(logins) != 1:  # none, or addresses of several merchants in one certificate
+        raise Forbidden(UNBOUND_CERT)
+    return logins[0]
+
+
+def console_certificate_login(w: World, challenge: str) -> ConsoleLogin:
+    """The console's certificate login: the store's signature of our challenge is checked (chain,
+    validity, revocation, key usage: `pki.login.verify`), then the certificate names the login.
+
+    The signed challenge is used up even when the login is refused: the refusal (with its
+    `cert.login_refused` event) is committed before it is raised."""
+    if w.read_only:
+        raise Forbidden(READ_ONLY_MESSAGE)
+    if not challenge:
+        raise DomainError(N_("登录请求无效或已过期，请回到登录页重新开始"))
+    w.restart_locked()  # a challenge is used once, even by two simultaneous requests
+    try:
+        cert, _record = pki_login.verify(w, CERT_AUDIENCE, challenge)
+        serial = pki_keys.serial_hex(cert)
+        try:
+            login = login_for_certificate(w, cert)
+        except DomainError as exc:
+            w.emit(
+                "cert.login_refused",
+                audience=CERT_AUDIENCE,
+                serial=serial,
+                outcome=CERT_REFUSALS.get(exc.key, "refused"),
+            )
+            raise
+    except DomainError:
+        w.commit()
+        raise
+    w.emit(
+        "gateway.console_logged_in",
+        app_id=login.app.app_id,
+        email=login.email,
+        method="certificate",
+        serial=serial,
+    )
     return login
 
 

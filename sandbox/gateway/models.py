@@ -114,6 +114,8 @@ class ConsoleLogin(WorldBase):
     email: Mapped[str] = mapped_column(String(120), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Logs in only with a certificate naming this e-mail address; the password login is refused.
+    cert_required: Mapped[bool] = mapped_column(default=False)
 
     app: Mapped[MerchantApp] = relationship(back_populates="logins")
 

@@ -19,6 +19,7 @@ from sandbox.gateway.models import (
 )
 from sandbox.gateway.notify import yuan
 from sandbox.gateway.views import bp, login_page
+from sandbox.pki import login as pki_login
 
 MAX_KEY_FILE = 20_000
 
@@ -43,6 +44,36 @@ def console_login():
     return login_page(
         "gateway/console_login.html", merchants.console_login, "gateway_console", "gateway.console_app"
     )
+
+
+@bp.get("/console/login/cert")
+def console_login_cert():
+    """Certificate login: a fresh challenge, for the certificate store to sign with the merchant's key."""
+    challenge = pki_login.new_challenge()
+    set_session_world(gateway_cert_challenge=challenge)
+    return redirect(
+        url_for(
+            "pki_store.sign",
+            audience=merchants.CERT_AUDIENCE,
+            challenge=challenge,
+            next=url_for("gateway.console_login_cert_done"),
+            site=f"{gettext('云鹊支付')} · {gettext('商家中心')}",
+        )
+    )
+
+
+@bp.get("/console/login/cert/done")
+def console_login_cert_done():
+    """Back from the certificate store: check its signature of our challenge and log the merchant in."""
+    challenge = session_world().get("gateway_cert_challenge") or ""
+    set_session_world(gateway_cert_challenge=None)  # one try per challenge
+    try:
+        login = merchants.console_certificate_login(current_world(), challenge)
+    except DomainError as exc:
+        return render_template("gateway/console_login.html", error=refused(exc)), exc.status
+    set_session_world(gateway_console=login.id)
+    done(gettext("登录成功"))
+    return redirect(url_for("gateway.console_app"))
 
 
 @bp.post("/console/logout")

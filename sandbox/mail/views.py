@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+import io
+
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 
 from sandbox.binding import current_attempt, current_world, done, refused, session_world, set_session_world
@@ -163,6 +165,6 @@ def attachment(message_pk: int, index: int):
     w = current_world()
     msg = mail.get_message(w, _mailbox(), message_pk)
     file = secure.attachment(w, msg, index) if secure.is_secure(msg) else mail.attachment(msg, index)
-    response = Response(file.data, mimetype="application/octet-stream")
-    response.headers.set("Content-Disposition", "attachment", filename=file.filename)
-    return response
+    return send_file(
+        io.BytesIO(file.data), mimetype="application/octet-stream", as_attachment=True, download_name=file.filename
+    )

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import ocsp
 from sqlalchemy import func, or_, select
 from stdnum.cn import ric, uscc
+from stdnum.exceptions import ValidationError
 
 from sandbox.errors import N_, Conflict, DomainError, Forbidden, NotFound
 from sandbox.pki import authority as crypto
@@ -148,7 +149,7 @@ def check_form(form: ApplicationForm) -> dict[str, Any]:
         raise DomainError(N_("请填写姓名（不超过 40 个字）"))
     fields["name"] = name
     id_number = (form.id_number or "").strip().upper()
-    if not ric.is_valid(id_number):
+    if not valid_id_number(id_number):
         raise DomainError(N_("身份证号码不正确（18 位，最后一位是校验码）"))
     fields["id_number"] = id_number
     if not EMAIL.fullmatch(email):
@@ -171,6 +172,20 @@ def check_form(form: ApplicationForm) -> dict[str, Any]:
     fields["province"] = (form.province or "").strip()[:20]
     fields["city"] = (form.city or "").strip()[:20]
     return fields
+
+
+def valid_id_number(number: str) -> bool:
+    """A resident ID number (GB 11643): 18 characters, a real birth date, the right check character.
+
+    python-stdnum also looks the birth place up in its register of regions; districts renamed since
+    that register was made are real numbers still, so the region is not checked here."""
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number or ""):
+        return False
+    try:
+        ric.get_birth_date(number)
+    except ValidationError:
+        return False
+    return ric.calc_check_digit(number) == number[17]  # (it reads the first 17 characters)
 
 
 def _number(w: World, prefix: str, model: type) -> str:
@@ -281,7 +296,7 @@ def findings(application: CertApplication) -> list[str]:
     """What the RA finds wrong with an application (its fields were checked on submission)."""
     fields = application.fields
     found_ = []
-    if not ric.is_valid(fields.get("id_number", "")):
+    if not valid_id_number(fields.get("id_number", "")):
         found_.append(N_("身份证号码校验失败"))
     if application.kind != CertKind.PERSONAL and not uscc.is_valid(fields.get("credit_code", "")):
         found_.append(N_("统一社会信用代码校验失败"))
@@ -309,8 +324,12 @@ def redeem(w: World, ref_no: str, code: str) -> CertApplication:
             at=f"{application.code_expires_at:%Y-%m-%d %H:%M}",
         )
     if not check_secret(application.code_hash, code):
+        # The count must survive the refused request (which is rolled back): its own unit of work.
+        w.restart_locked()
+        application = w.db.get(CertApplication, application.id)
         application.code_failures += 1
         w.emit("cert.code_refused", ref_no=ref_no, failures=application.code_failures)
+        w.commit()
         raise DomainError(N_("参考号或授权码错误"), 403)
     return application
 
