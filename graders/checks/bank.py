@@ -103,8 +103,11 @@ def account_opened(ctx: GradeContext, role: str = "applicant", account_type: str
 
 
 @check("event", "bank.logged_in")
-def logged_in(ctx: GradeContext, role: str = "applicant", channel: str = "personal") -> CheckResult:
-    """The identity logged in to online banking (`channel` personal | enterprise) with their own account."""
+def logged_in(
+    ctx: GradeContext, role: str = "applicant", channel: str = "personal", method: str | None = None
+) -> CheckResult:
+    """The identity logged in to online banking (`channel` personal | enterprise) with their own account
+    (`method: certificate`: with a certificate from their store, not a password)."""
     ident = identity(ctx, role)
     numbers = {a.number for a in identity_accounts(ctx, ident)}
     users = {u for u in (ident.get("corp_login"),) if u}
@@ -114,12 +117,18 @@ def logged_in(ctx: GradeContext, role: str = "applicant", channel: str = "person
         if ev.payload.get("channel") == channel
         and (ev.payload.get("account_no") in numbers or ev.payload.get("login") in users)
         and ev.actor == "candidate"
+        and (method is None or ev.payload.get("method", "password") == method)
     ]
     evidence = [
-        text_evidence("登录记录", [f"#{ev.id} {ev.at:%H:%M:%S} {ev.payload.get('login')}" for ev in found])
+        text_evidence(
+            "登录记录",
+            [f"#{ev.id} {ev.at:%H:%M:%S} {ev.payload.get('login')} {ev.payload.get('method', '')}" for ev in found],
+        )
     ]
     if found:
         return CheckResult(1.0, f"登录网上银行 {len(found)} 次", evidence)
+    if method == "certificate":
+        return CheckResult(0.0, "没有用本人的证书登录网上银行", evidence)
     return CheckResult(0.0, "没有用本人账户登录网上银行", evidence)
 
 

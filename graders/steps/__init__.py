@@ -1,0 +1,1 @@
+"""Page steps that several scenarios' solutions share (they drive the pages as a candidate would)."""
