@@ -205,7 +205,8 @@ SCENARIO_SCHEMA = {
                                     "description": "buyer, seller, merchant (a card); applicant (no account "
                                     "yet: applies online); teller (柜员 at the counter); operator, approver "
                                     "(经办, 复核 of a company account); payee (someone else's card); dispatcher (a carrier "
-                                    "station's dispatch desk, 车辆调度)",
+                                    "station's dispatch desk, 车辆调度); holder (证书持有人: a person with an ID number and a "
+                                    "mailbox, no bank card)",
                                 },
                                 "bank_balance_fen": {
                                     "type": "integer",
