@@ -41,8 +41,9 @@ def prepare_payment(page: Any, ctx: Any) -> None:
 
 
 def logout(page: Any) -> None:
-    """Leave enterprise online banking."""
-    page.get_by_role("button", name="退出").click()
+    """Leave enterprise online banking (the bank's own 退出, not the exam shell's)."""
+    page.locator(".bk-head").get_by_role("button", name="退出").click()
+    page.locator('[data-role="password-login"]').wait_for()
 
 
 def release(page: Any, ctx: Any) -> None:
