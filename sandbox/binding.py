@@ -50,7 +50,13 @@ UNLOGGED_ENDPOINTS = {
 }
 MAX_REMEMBERED_WORLDS = 8
 SECRET_MARKERS = ("password", "passwd", "pwd", "secret", "private_key")  # form keys containing these
-SECRET_KEYS = {"pin", "cvv", "otp", "code", "auth_code"}  # or equal to these (code: an SMS code; auth_code: a CA's 授权码)
+SECRET_KEYS = {
+    "pin",
+    "cvv",
+    "otp",
+    "code",
+    "auth_code",
+}  # or equal to these (code: an SMS code; auth_code: a CA's 授权码)
 # Outcome of a request's log row until its world commit is confirmed (stays so if the server dies).
 PENDING_OUTCOME = "处理中（未确认应答）"
 

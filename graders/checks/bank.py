@@ -122,7 +122,10 @@ def logged_in(
     evidence = [
         text_evidence(
             "登录记录",
-            [f"#{ev.id} {ev.at:%H:%M:%S} {ev.payload.get('login')} {ev.payload.get('method', '')}" for ev in found],
+            [
+                f"#{ev.id} {ev.at:%H:%M:%S} {ev.payload.get('login')} {ev.payload.get('method', '')}"
+                for ev in found
+            ],
         )
     ]
     if found:

@@ -222,7 +222,11 @@ def save_answers(db: Session, scenario: Scenario, attempt: Attempt, form: dict[s
         value = (form.get(fld["id"]) or "").strip()
         if len(value) > MAX_ANSWER_LENGTH:
             raise DomainError(N_("答案不能超过 %(max)s 个字"), max=MAX_ANSWER_LENGTH)
-        if fld.get("type") == "choice" and value and value not in {o["value"] for o in fld.get("options", [])}:
+        if (
+            fld.get("type") == "choice"
+            and value
+            and value not in {o["value"] for o in fld.get("options", [])}
+        ):
             raise DomainError(N_("请从列表中选择答案"))
         answers[fld["id"]] = value
     # Conditional on the status at the moment of writing: a submission in between wins.

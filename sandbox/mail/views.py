@@ -166,5 +166,8 @@ def attachment(message_pk: int, index: int):
     msg = mail.get_message(w, _mailbox(), message_pk)
     file = secure.attachment(w, msg, index) if secure.is_secure(msg) else mail.attachment(msg, index)
     return send_file(
-        io.BytesIO(file.data), mimetype="application/octet-stream", as_attachment=True, download_name=file.filename
+        io.BytesIO(file.data),
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=file.filename,
     )
