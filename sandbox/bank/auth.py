@@ -15,7 +15,7 @@ from sandbox.errors import N_, Conflict, DomainError, Forbidden, NotFound
 from sandbox.pki import keys as pki_keys
 from sandbox.pki import login as pki_login
 from sandbox.secrets_hashing import check_secret, hash_world_secret
-from sandbox.worlds.world import READ_ONLY_MESSAGE, World
+from sandbox.worlds.world import World
 
 MAX_PAYMENT_PASSWORD_FAILURES = 5
 
@@ -151,28 +151,14 @@ def certificate_login(w: World, challenge: str) -> Principal:
     """Enterprise online banking's certificate login: the store's signature of our challenge is checked
     (chain, validity, revocation, key usage: `pki.login.verify`), then the certificate names its user.
 
-    The signed challenge is used up even when the login is refused: the refusal (with its
-    `cert.login_refused` event) is committed before it is raised."""
-    if w.read_only:
-        raise Forbidden(READ_ONLY_MESSAGE)
-    if not challenge:
-        raise DomainError(N_("登录请求无效或已过期，请回到登录页重新开始"))
-    w.restart_locked()  # a challenge is used once, even by two simultaneous requests
-    try:
-        cert, _record = pki_login.verify(w, CERT_AUDIENCE, challenge)
-        try:
-            return authenticate(w, channel=Channel.ENTERPRISE, certificate=cert)
-        except DomainError as exc:
-            w.emit(
-                "cert.login_refused",
-                audience=CERT_AUDIENCE,
-                serial=pki_keys.serial_hex(cert),
-                outcome=CERT_REFUSALS.get(exc.key, "refused"),
-            )
-            raise
-    except DomainError:
-        w.commit()
-        raise
+    The signed challenge is used up even when the login is refused (see `pki.login.accept`)."""
+    return pki_login.accept(
+        w,
+        CERT_AUDIENCE,
+        challenge,
+        lambda cert: authenticate(w, channel=Channel.ENTERPRISE, certificate=cert),
+        CERT_REFUSALS,
+    )
 
 
 def login(w: World, number: str, password: str) -> BankAccount:

@@ -16,7 +16,7 @@ from sandbox.gateway.models import ConsoleLogin, KeyToolPair, MerchantApp, Platf
 from sandbox.pki import keys as pki_keys
 from sandbox.pki import login as pki_login
 from sandbox.secrets_hashing import check_secret, hash_world_secret
-from sandbox.worlds.world import READ_ONLY_MESSAGE, World
+from sandbox.worlds.world import World
 
 MAX_URL = 256
 MAX_FAILED_PAY = 5
@@ -221,29 +221,14 @@ def console_certificate_login(w: World, challenge: str) -> ConsoleLogin:
     """The console's certificate login: the store's signature of our challenge is checked (chain,
     validity, revocation, key usage: `pki.login.verify`), then the certificate names the login.
 
-    The signed challenge is used up even when the login is refused: the refusal (with its
-    `cert.login_refused` event) is committed before it is raised."""
-    if w.read_only:
-        raise Forbidden(READ_ONLY_MESSAGE)
-    if not challenge:
-        raise DomainError(N_("登录请求无效或已过期，请回到登录页重新开始"))
-    w.restart_locked()  # a challenge is used once, even by two simultaneous requests
-    try:
-        cert, _record = pki_login.verify(w, CERT_AUDIENCE, challenge)
-        serial = pki_keys.serial_hex(cert)
-        try:
-            login = login_for_certificate(w, cert)
-        except DomainError as exc:
-            w.emit(
-                "cert.login_refused",
-                audience=CERT_AUDIENCE,
-                serial=serial,
-                outcome=CERT_REFUSALS.get(exc.key, "refused"),
-            )
-            raise
-    except DomainError:
-        w.commit()
-        raise
+    The signed challenge is used up even when the login is refused (see `pki.login.accept`)."""
+    login, serial = pki_login.accept(
+        w,
+        CERT_AUDIENCE,
+        challenge,
+        lambda cert: (login_for_certificate(w, cert), pki_keys.serial_hex(cert)),
+        CERT_REFUSALS,
+    )
     w.emit(
         "gateway.console_logged_in",
         app_id=login.app.app_id,

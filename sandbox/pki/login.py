@@ -5,6 +5,8 @@ the signature, the chain, the validity, the key usage and the revocation status.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -15,7 +17,9 @@ from sqlalchemy import select
 from sandbox.errors import N_, DomainError, Forbidden
 from sandbox.pki import keys, store, validation
 from sandbox.pki.models import Assertion, Certificate
-from sandbox.worlds.world import World
+from sandbox.worlds.world import READ_ONLY_MESSAGE, World
+
+T = TypeVar("T")
 
 REFUSALS = {
     validation.Outcome.REVOKED: N_("证书已吊销，不能用于登录"),
@@ -85,3 +89,38 @@ def verify(w: World, audience: str, challenge: str) -> tuple[x509.Certificate, C
         w.emit("cert.login_refused", audience=audience, serial=keys.serial_hex(cert), outcome=checked.outcome)
         raise Forbidden(REFUSALS.get(checked.outcome, REFUSALS[validation.Outcome.UNTRUSTED]))
     return cert, checked.record
+
+
+def accept(
+    w: World,
+    audience: str,
+    challenge: str,
+    identify: Callable[[x509.Certificate], T],
+    outcomes: dict[str, str],
+) -> T:
+    """A relying party's whole certificate login: the store's answer to our challenge is checked
+    (`verify`), then `identify` names the user the certificate belongs to (DomainError if none).
+
+    The challenge is used up even when the login is refused: the refusal, with its `cert.login_refused`
+    event (`outcomes` maps identify's message keys to short outcome names), is committed before it is
+    raised, in a unit of work holding the world's write lock (so two requests cannot both use it)."""
+    if w.read_only:
+        raise Forbidden(READ_ONLY_MESSAGE)
+    if not challenge:
+        raise DomainError(N_("登录请求无效或已过期，请回到登录页重新开始"))
+    w.restart_locked()
+    try:
+        cert, _record = verify(w, audience, challenge)
+        try:
+            return identify(cert)
+        except DomainError as exc:
+            w.emit(
+                "cert.login_refused",
+                audience=audience,
+                serial=keys.serial_hex(cert),
+                outcome=outcomes.get(exc.key, "refused"),
+            )
+            raise
+    except DomainError:
+        w.commit()
+        raise

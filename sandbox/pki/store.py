@@ -236,19 +236,18 @@ def _has(ku: x509.KeyUsage, name: str) -> bool:
 
 def signing_entries(w: World, owner: str) -> list[StoreEntry]:
     """Entries whose certificate and key can sign (login, signed mail, signed documents)."""
-    found = []
-    for entry in entries(w, owner):
-        cert = certificate(entry)
-        if cert is not None and entry.key_blob is not None and "digital_signature" in details(cert).key_usage:
-            found.append(entry)
-    return found
+    return _entries_for(w, owner, "digital_signature")
 
 
 def decrypting_entries(w: World, owner: str) -> list[StoreEntry]:
     """Entries whose key can decrypt (key encipherment)."""
+    return _entries_for(w, owner, "key_encipherment")
+
+
+def _entries_for(w: World, owner: str, usage: str) -> list[StoreEntry]:
     found = []
     for entry in entries(w, owner):
         cert = certificate(entry)
-        if cert is not None and entry.key_blob is not None and "key_encipherment" in details(cert).key_usage:
+        if cert is not None and entry.key_blob is not None and usage in details(cert).key_usage:
             found.append(entry)
     return found
