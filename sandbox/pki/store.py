@@ -84,14 +84,19 @@ def import_p12(w: World, owner: str, data: bytes, password: str) -> StoreEntry:
     """Import a .p12/.pfx with its password; the key stays protected by that same password."""
     key, cert, _chain = keys.read_p12(data, password)
     entry = _add(w, owner, cert, keys.wrap(key, password), "p12")
+    _imported(w, entry, cert)
+    return entry
+
+
+def _imported(w: World, entry: StoreEntry, cert: x509.Certificate, **about: object) -> None:
     w.emit(
         "cert.imported",
-        owner=owner,
+        owner=entry.owner,
         serial=keys.serial_hex(cert),
         subject=cert.subject.rfc4514_string(),
         entry=entry.id,
+        **about,
     )
-    return entry
 
 
 def import_key(
@@ -127,23 +132,10 @@ def import_certificate(w: World, owner: str, data: bytes) -> StoreEntry:
                     keys.fingerprint(cert),
                     _label(cert),
                 )
-                w.emit(
-                    "cert.imported",
-                    owner=owner,
-                    serial=keys.serial_hex(cert),
-                    subject=cert.subject.rfc4514_string(),
-                    entry=entry.id,
-                )
+                _imported(w, entry, cert)
                 return entry
     entry = _add(w, owner, cert, None, "cert")
-    w.emit(
-        "cert.imported",
-        owner=owner,
-        serial=keys.serial_hex(cert),
-        subject=cert.subject.rfc4514_string(),
-        entry=entry.id,
-        key=False,
-    )
+    _imported(w, entry, cert, key=False)
     return entry
 
 
