@@ -20,7 +20,7 @@ from sandbox.mail import services as mail
 from sandbox.pki import authority, ca, keys, store
 from sandbox.pki.models import CertKind, StoreEntry
 from sandbox.worlds.world import World
-from seed_data.fakes import derived_secret
+from seed_data.fakes import derived_digest, derived_secret
 
 POOL = "pool@ca.mail.sim"
 CERT_TEST = "certtest@ca.mail.sim"  # where candidates send a first signed mail
@@ -120,9 +120,14 @@ PROBLEM_SENDER = {"revoked": "sun", "expired": "zhou", "untrusted": "wu"}
 
 def identity_fields(seed: int, spec: dict[str, Any], ident: dict[str, Any]) -> None:
     """A holder (证书持有人) has no bank card; an identity given a certificate gets its password."""
-    if ident["role"] == "holder":
+    if ident["role"] in ("holder", "ra_officer"):
         ident["account_no"] = ident["login_password"] = ident["payment_password"] = ""
         ident["bank_code"] = ident["bank_name"] = ""
+    if ident["role"] == "ra_officer":
+        ident["ra_login"] = (
+            f"ra{int.from_bytes(derived_digest(seed, 'ra_officer', 'login')[:4], 'big') % 10**6:06d}"
+        )
+        ident["ra_password"] = derived_secret(seed, "ra_officer", "ra")
     if spec.get("cert"):
         ident["cert_password"] = derived_secret(seed, ident["role"], "certificate", 10)
 
@@ -138,6 +143,10 @@ def overlay(
     from sandbox.scenarios.loader import render_value
 
     for ident, spec in zip(identities, accounts or [{} for _ in identities], strict=False):
+        if ident["role"] == "ra_officer":
+            from sandbox.pki import ra
+
+            ra.add_officer(w, ident["ra_login"], ident["ra_password"], ident["name"])
         if spec.get("cert"):
             _certificate(w, ident, render_value(spec["cert"], params or {}))
         if spec.get("signed_mails"):

@@ -184,3 +184,14 @@ class DocumentSignature(WorldBase):
     cert_der: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[bytes] = mapped_column(LargeBinary)  # PKCS#1 v1.5 / SHA-256 over the canonical form
     signed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RaOfficer(WorldBase):
+    """A registration authority's reviewer (RA 审核员) who signs in to the RA console."""
+
+    __tablename__ = "pki_ra_officers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(200))

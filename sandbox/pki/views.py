@@ -45,4 +45,4 @@ def switch_owner():  # noqa: ANN201
 bp.add_url_rule("/switch", "switch", switch_owner, methods=["POST"])
 store_bp.add_url_rule("/switch", "switch", switch_owner, methods=["POST"])
 
-from sandbox.pki import views_ca, views_store  # noqa: E402, F401  (their routes join the blueprints)
+from sandbox.pki import views_ca, views_ra, views_store  # noqa: E402, F401  (their routes join the blueprints)

@@ -30,6 +30,7 @@ ACCOUNT_ROLES = (
     "payee",
     "dispatcher",
     "holder",
+    "ra_officer",
 )
 
 
@@ -206,7 +207,8 @@ SCENARIO_SCHEMA = {
                                     "yet: applies online); teller (柜员 at the counter); operator, approver "
                                     "(经办, 复核 of a company account); payee (someone else's card); dispatcher (a carrier "
                                     "station's dispatch desk, 车辆调度); holder (证书持有人: a person with an ID number and a "
-                                    "mailbox, no bank card)",
+                                    "mailbox, no bank card); ra_officer (the CA's RA 审核员, reviews applications in "
+                                    "the RA console)",
                                 },
                                 "bank_balance_fen": {
                                     "type": "integer",
