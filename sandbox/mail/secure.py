@@ -132,6 +132,14 @@ def _raw(message: Message) -> bytes:
     return message.raw.encode("utf-8", "surrogateescape")
 
 
+def mark(message: Message) -> str:
+    """ "encrypted", "signed" or "" (from the headers only: nothing is verified or decrypted)."""
+    raw = _raw(message)
+    if cms.is_encrypted(raw):
+        return "encrypted"
+    return "signed" if cms.is_signed(raw) else ""
+
+
 def is_secure(message: Message) -> bool:
     """Whether the message is signed or encrypted (S/MIME)."""
     raw = _raw(message)

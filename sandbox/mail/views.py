@@ -45,18 +45,20 @@ def _page(template: str, status: int = 200, **context):  # noqa: ANN003, ANN202
 def inbox():
     """The inbox, newest first."""
     box = _mailbox()
-    return _page(
-        "mail/folder.html", folder=Folder.INBOX, messages=mail.folder(current_world(), box, Folder.INBOX)
-    )
+    return _folder_page(Folder.INBOX, mail.folder(current_world(), box, Folder.INBOX))
+
+
+def _folder_page(folder: str, messages: list):  # noqa: ANN202
+    """A folder's list, with a mark on signed and on encrypted messages."""
+    marks = {m.id: secure.mark(m) for m in messages}
+    return _page("mail/folder.html", folder=folder, messages=messages, marks=marks)
 
 
 @bp.get("/sent")
 def sent():
     """Messages sent from this mailbox."""
     box = _mailbox()
-    return _page(
-        "mail/folder.html", folder=Folder.SENT, messages=mail.folder(current_world(), box, Folder.SENT)
-    )
+    return _folder_page(Folder.SENT, mail.folder(current_world(), box, Folder.SENT))
 
 
 @bp.post("/switch")
