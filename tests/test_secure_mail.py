@@ -139,3 +139,26 @@ def test_refusals_change_nothing(w: World, me: x509.Certificate) -> None:
     with pytest.raises(DomainError, match="吊销"):
         secure.send(w, box, [WANG.email], "x", "x", sign=True, password=PASSWORD)
     assert len(w.events("mail.sent")) == before
+
+
+def test_a_suspended_certificate_cannot_sign_until_resumed(w: World, me: x509.Certificate) -> None:
+    box = mail.mailbox_by_address(w, ME)
+    record = ca.known(w, me)
+    ca.suspend(w, record, ME)
+    with pytest.raises(DomainError, match="挂起"):
+        secure.send(w, box, [WANG.email], "x", "x", sign=True, password=PASSWORD)
+    ca.resume(w, record, ME)
+    secure.send(w, box, [WANG.email], "x", "签名恢复", sign=True, password=PASSWORD)
+    assert secure.inspect(w, _inbox(w, WANG.email))[0].outcome == "valid"
+
+
+def test_the_mailbox_list_marks_signed_and_encrypted_mail(w: World, me: x509.Certificate) -> None:
+    box = mail.mailbox_by_address(w, ME)
+    secure.send(w, box, [WANG.email], "签名", "x", sign=True, password=PASSWORD)
+    secure.send(w, box, [WANG.email], "加密", "x", encrypt=True)
+    mail.send(w, box, [WANG.email], "普通", "x")
+    marks = {
+        m.subject: secure.mark(m)
+        for m in mail.folder(w, mail.mailbox_by_address(w, WANG.email), Folder.INBOX)
+    }
+    assert marks == {"签名": "signed", "加密": "encrypted", "普通": ""}
