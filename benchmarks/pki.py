@@ -77,7 +77,7 @@ def main() -> None:
         assert verdict.code == cms.VALID, verdict
 
     def encrypt_decrypt() -> None:
-        assert cms.decrypt(cms.encrypt(entity, [signer]), key, signer).endswith(MAIL[-50:])
+        assert "对账单".encode() in cms.decrypt(cms.encrypt(entity, [signer]), key, signer)
 
     print(f"sign+verify {per_second(sign_verify):.0f} per s")
     print(f"encrypt+decrypt {per_second(encrypt_decrypt):.0f} per s")

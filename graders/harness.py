@@ -59,6 +59,10 @@ IDENTITY_FIELDS = {
     "station": "dispatcher: the carrier's station, as carrier code and city (SF:杭州市)",
     "dispatch_login": "dispatcher: the login of the station's dispatch desk (调度台, /logistics/dispatch/login)",
     "dispatch_password": "dispatcher: the dispatch desk's password",
+    "cert_password": "an identity given a certificate (`cert:`): the certificate's password in its store",
+    "cert_login": "operator/approver/merchant with `cert_login: true`: the site accepts it only with a certificate",
+    "ra_login": "ra_officer: the login of the CA's RA console (RA 审核台, /ca/ra/login)",
+    "ra_password": "ra_officer: the RA console's password",
 }
 
 

@@ -365,7 +365,8 @@ def test_docs_command_writes_and_checks(tmp_path: Path) -> None:
 
 def test_reference_documents_every_field() -> None:
     every_role = [{"role": role} for role in ACCOUNT_ROLES] + [
-        {"role": "applicant", "account_type": "enterprise"}
+        {"role": "applicant", "account_type": "enterprise"},
+        {"role": "operator", "cert": {"kind": "enterprise"}, "cert_login": True},
     ]
     fields = {key for ident in make_identities(1, every_role) for key in ident}
     assert fields == set(IDENTITY_FIELDS)

@@ -188,7 +188,8 @@ def valid_id_number(number: str) -> bool:
     return ric.calc_check_digit(number) == number[17]  # (it reads the first 17 characters)
 
 
-def _number(w: World, prefix: str, model: type) -> str:
+def next_number(w: World, prefix: str, model: type) -> str:
+    """The next number of an application (SQ…), by the world date."""
     count = w.db.scalar(select(func.count(model.id))) or 0
     return f"{prefix}{w.now():%Y%m%d}{count + 1:05d}"
 
@@ -197,7 +198,7 @@ def apply(w: World, applicant: str, form: ApplicationForm) -> CertApplication:
     """Submit an application for a certificate; the registration authority reviews it."""
     fields = check_form(form)
     application = CertApplication(
-        number=_number(w, "SQ", CertApplication),
+        number=next_number(w, "SQ", CertApplication),
         kind=form.kind,
         dual=bool(form.dual) and form.kind != CertKind.SERVER,
         applicant=applicant,
@@ -281,6 +282,11 @@ def decide(w: World, number: str, *, approve: bool, reason: str = "", reviewer: 
     return code
 
 
+def _age(born: object, w: World) -> int:
+    today = w.now().date()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))  # type: ignore[attr-defined]
+
+
 def _unique_ref(w: World) -> str:
     while True:
         ref = "".join(secrets.choice("0123456789") for _ in range(10))
@@ -292,12 +298,15 @@ def _mail(w: World, to: str, subject: str, text: str) -> None:
     npc.schedule(w, w.now(), MAIL_SEND_ACTION, sender=CA_MAIL, to=[to], subject=subject, text=text)
 
 
-def findings(application: CertApplication) -> list[str]:
-    """What the RA finds wrong with an application (its fields were checked on submission)."""
+def findings(w: World, application: CertApplication) -> list[str]:
+    """What the RA finds wrong with an application (a web application's fields were checked on
+    submission; one filed on paper was not): ID number, the holder's age, the credit code."""
     fields = application.fields
     found_ = []
     if not valid_id_number(fields.get("id_number", "")):
         found_.append(N_("身份证号码校验失败"))
+    elif application.kind == CertKind.ENTERPRISE and _age(ric.get_birth_date(fields["id_number"]), w) < 18:
+        found_.append(N_("持证人未满 18 周岁，不能持有企业证书"))
     if application.kind != CertKind.PERSONAL and not uscc.is_valid(fields.get("credit_code", "")):
         found_.append(N_("统一社会信用代码校验失败"))
     return found_
