@@ -197,10 +197,19 @@ def next_number(w: World, prefix: str, model: type) -> str:
 def apply(w: World, applicant: str, form: ApplicationForm) -> CertApplication:
     """Submit an application for a certificate; the registration authority reviews it."""
     fields = check_form(form)
+    return record_application(
+        w, applicant, form.kind, fields, dual=bool(form.dual) and form.kind != CertKind.SERVER
+    )
+
+
+def record_application(
+    w: World, applicant: str, kind: str, fields: dict[str, Any], *, dual: bool = False, channel: str = "web"
+) -> CertApplication:
+    """File an application as given (the web form checked it; a paper one was not checked)."""
     application = CertApplication(
         number=next_number(w, "SQ", CertApplication),
-        kind=form.kind,
-        dual=bool(form.dual) and form.kind != CertKind.SERVER,
+        kind=kind,
+        dual=dual,
         applicant=applicant,
         fields=fields,
         submitted_at=w.now(),
@@ -210,12 +219,13 @@ def apply(w: World, applicant: str, form: ApplicationForm) -> CertApplication:
     w.emit(
         "cert.applied",
         application_no=application.number,
-        kind=form.kind,
-        dual=application.dual,
+        kind=kind,
+        dual=dual,
         applicant=applicant,
         holder_name=fields["name"],
         email=fields["email"],
         org=fields.get("org", ""),
+        channel=channel,
     )
     return application
 

@@ -230,27 +230,7 @@ def file_on_paper(w: World, problem: str) -> CertApplication:
         "province": "",
         "city": "",
     }
-    application = CertApplication(
-        number=ca.next_number(w, "SQ", CertApplication),
-        kind=CertKind.ENTERPRISE,
-        applicant=company.email,
-        fields=fields,
-        status=ApplicationStatus.PENDING,
-        submitted_at=w.now(),
-    )
-    w.db.add(application)
-    w.db.flush()
-    w.emit(
-        "cert.applied",
-        application_no=application.number,
-        kind=application.kind,
-        dual=False,
-        applicant=company.email,
-        holder_name=fields["name"],
-        email=company.email,
-        org=company.org,
-        channel="paper",
-    )
+    application = ca.record_application(w, company.email, CertKind.ENTERPRISE, fields, channel="paper")
     return application
 
 
