@@ -58,8 +58,8 @@ def to_junit(doc: dict[str, Any], name: str) -> str:
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)
 
 
-def to_csv(rows: list[dict[str, Any]]) -> str:
-    """CSV of attempts: one row each, one column per rubric item."""
+def to_csv(rows: list[dict[str, Any]], extra: tuple[str, ...] = ()) -> str:
+    """CSV of attempts: one row each, one column per rubric item (`extra`: more columns after status)."""
     item_ids: list[str] = []
     for row in rows:
         for item in row.get("items", []):
@@ -67,7 +67,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
                 item_ids.append(item["id"])
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["attempt", "candidate", "scenario", "status", "score", "max_score", *item_ids])
+    writer.writerow(["attempt", "candidate", "scenario", "status", *extra, "score", "max_score", *item_ids])
     for row in rows:
         points = {i["id"]: i["points"] for i in row.get("items", [])}
         writer.writerow(
@@ -76,6 +76,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
                 row["candidate"],
                 row["scenario"],
                 row["status"],
+                *(row.get(column, "") for column in extra),
                 row.get("score", ""),
                 row.get("max_score", ""),
                 *(points.get(i, "") for i in item_ids),

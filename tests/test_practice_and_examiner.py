@@ -71,7 +71,9 @@ def test_examiner_pages_regrade_and_exports(harness, browser_app) -> None:  # no
     client.post(
         "/staff/login", data={"username": "examiner-2", "password": "examiner-pass", "csrf_token": token}
     )
-    listing = client.get("/examiner/").get_data(as_text=True)
+    # Practice attempts are not listed with exam attempts unless asked for.
+    assert f'data-attempt="{attempt.id}"' not in client.get("/examiner/").get_data(as_text=True)
+    listing = client.get("/examiner/?mode=practice").get_data(as_text=True)
     assert f'data-attempt="{attempt.id}"' in listing
     detail = client.get(f"/examiner/attempts/{attempt.id}")
     assert detail.status_code == 200 and "不计分：前置评分项" in detail.get_data(as_text=True)
@@ -86,9 +88,48 @@ def test_examiner_pages_regrade_and_exports(harness, browser_app) -> None:  # no
     runs = rt.control.session().get(type(attempt), attempt.id).grade_runs
     assert len(runs) == runs_before + 1 and runs[-1].triggered_by == "regrade" and runs[-1].score == 0
 
-    exported = client.get("/examiner/export.csv").get_data(as_text=True).lstrip("\ufeff")
+    exported = client.get("/examiner/export.csv?mode=practice").get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert any(r["attempt"] == attempt.key and r["score"] == "0.0" for r in rows)
     junit = ET.fromstring(client.get(f"/examiner/runs/{runs[-1].id}/junit.xml").data)
     assert junit.tag == "testsuite" and len(junit.findall("testcase")) == 7 and junit.get("failures") == "7"
     assert client.get(f"/examiner/runs/{runs[-1].id}/evidence/../../control.sqlite").status_code == 404
+
+
+def test_examiner_list_filters_searches_pages_and_shows_absent_candidates(app, rt) -> None:  # noqa: ANN001
+    import csv as csv_module
+
+    from sandbox.control import attempts as attempt_service
+    from sandbox.examiner import listing
+
+    db = rt.control.session()
+    exam = people.create_exam(db, "LIST-1", "列表考试", ["b2c-purchase"])
+    other = people.create_exam(db, "LIST-2", "另一场", ["b2c-purchase"])
+    scenario = rt.scenarios.get("b2c-purchase")
+    started = []
+    for n in range(3):
+        cand = people.add_candidate(db, exam, f"L000{n}", f"考生{n}", "pass1234")
+        if n < 2:
+            started.append(attempt_service.start_attempt(rt, db, scenario, candidate=cand))
+    people.add_candidate(db, other, "M0001", "别场考生", "pass1234")
+    people.create_staff(db, "examiner-3", "考评员 丙", StaffRole.EXAMINER, "examiner-pass")
+    db.commit()
+    db.close()
+    client = app.test_client()
+    client.post("/staff/login", data={"username": "examiner-3", "password": "examiner-pass"})
+    page = client.get(f"/examiner/?exam={exam.id}").get_data(as_text=True)
+    assert all(f'data-attempt="{a.id}"' in page for a in started)
+    assert 'data-absent="L0002"' in page and "缺考" in page and "M0001" not in page
+    found = client.get(f"/examiner/?exam={exam.id}&q=L0001").get_data(as_text=True)
+    assert f'data-attempt="{started[1].id}"' in found and f'data-attempt="{started[0].id}"' not in found
+    rows = list(
+        csv_module.DictReader(
+            io.StringIO(
+                client.get(f"/examiner/export.csv?exam={exam.id}").get_data(as_text=True).lstrip("\ufeff")
+            )
+        )
+    )
+    assert sorted(r["ticket"] for r in rows) == ["L0000", "L0001", "L0002"]
+    assert {r["ticket"]: r["status_label"] for r in rows}["L0002"] == "缺考"
+    assert all(r["name"] and r["started_at"] for r in rows if r["ticket"] != "L0002")
+    assert listing.PAGE_SIZE >= 2 and client.get("/examiner/?page=999&sort=bogus").status_code == 200

@@ -8,14 +8,14 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from graders.results import to_csv, to_junit
 from graders.runner import evidence_file
 from sandbox.binding import control_db, done, refused
 from sandbox.control.access import staff_required
 from sandbox.control.models import ActionLog, Attempt, Exam, GradeRun, LoginOutcome, LoginRecord, StaffRole
-from sandbox.errors import DomainError
+from sandbox.errors import N_, DomainError
+from sandbox.examiner import listing
 from sandbox.parsing import query_int
 from sandbox.runtime import runtime
 from sandbox.scenarios.versions import grading_version
@@ -27,23 +27,19 @@ examiner_only = staff_required(StaffRole.EXAMINER)
 @bp.get("/")
 @examiner_only
 def attempts():
-    """Every attempt, newest first, filterable by exam."""
+    """Attempts of an exam (or all), exam or practice ones, searched, sorted and paged; with an exam
+    chosen, its candidates who never started are listed as absent (缺考)."""
     db = control_db()
-    q = (
-        select(Attempt)
-        .options(selectinload(Attempt.candidate), selectinload(Attempt.staff))
-        .order_by(Attempt.id.desc())
-    )
-    exam_id = query_int("exam")
-    if exam_id:
-        q = q.where(Attempt.exam_id == exam_id)
-    rows = list(db.scalars(q))
+    filters = listing.Filters.from_args(request.args, query_int("exam"))
+    found = listing.attempts(db, filters)
     exams = list(db.scalars(select(Exam).order_by(Exam.id)))
     return render_template(
         "examiner/attempts.html",
-        rows=rows,
+        rows=found.rows,
+        found=found,
+        f=filters,
         exams=exams,
-        exam_id=exam_id,
+        exam_id=filters.exam_id,
         scenarios={s.id: s for s in runtime().scenarios.all()},
     )
 
@@ -165,26 +161,56 @@ def junit(run_id: int):
     return Response(to_junit(doc, f"{doc['scenario']}.{doc['attempt']}"), mimetype="application/xml")
 
 
+STATUS_LABELS = {"active": N_("作答中"), "submitted": N_("已交卷，待评分"), "graded": N_("已评分")}
+CSV_COLUMNS = ("ticket", "name", "exam", "mode", "status_label", "started_at", "submitted_at")
+
+
 @bp.get("/export.csv")
 @examiner_only
 def export_csv():
-    """Scores of every graded attempt as CSV."""
+    """Scores of the attempts the list shows (same exam, mode and search), every page, as CSV; absent
+    candidates of the chosen exam too."""
+    db = control_db()
+    filters = listing.Filters.from_args(request.args, query_int("exam"))
+    found = listing.attempts(db, filters, paged=False)
     rows = []
-    for a in control_db().scalars(select(Attempt).order_by(Attempt.id)):
+    for a in sorted(found.rows, key=lambda a: a.id):
         run = a.grade_runs[-1] if a.grade_runs else None
         rows.append(
             {
                 "attempt": a.key,
                 "candidate": a.holder_name,
+                "ticket": a.candidate.ticket_no if a.candidate else "",
+                "name": a.candidate.name if a.candidate else (a.staff.display_name if a.staff else ""),
+                "exam": a.exam.code if a.exam else "",
+                "mode": gettext("考试") if a.mode == "exam" else gettext("练习"),
                 "scenario": a.scenario_id,
                 "status": a.status,
+                "status_label": gettext(STATUS_LABELS.get(a.status, a.status)),
+                "started_at": f"{a.started_at:%Y-%m-%d %H:%M:%S}",
+                "submitted_at": f"{a.submitted_at:%Y-%m-%d %H:%M:%S}" if a.submitted_at else "",
                 "score": a.score,
                 "max_score": a.max_score,
                 "items": [{"id": i.item_id, "points": i.points} for i in run.items] if run else [],
             }
         )
+    for c in found.absent:
+        rows.append(
+            {
+                "attempt": "",
+                "candidate": c.name,
+                "ticket": c.ticket_no,
+                "name": c.name,
+                "exam": c.exam.code if c.exam else "",
+                "mode": gettext("考试"),
+                "scenario": "",
+                "status": "absent",
+                "status_label": gettext("缺考"),
+            }
+        )
+    name = f"results-{filters.exam_id}.csv" if filters.exam_id else "results.csv"
     return Response(
-        "\ufeff" + to_csv(rows),
+        "\ufeff" + to_csv(rows, CSV_COLUMNS),
         mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=results.csv"},
+        headers={"Content-Disposition": f"attachment; filename={name}"},
     )
