@@ -133,3 +133,33 @@ def test_examiner_list_filters_searches_pages_and_shows_absent_candidates(app, r
     assert {r["ticket"]: r["status_label"] for r in rows}["L0002"] == "缺考"
     assert all(r["name"] and r["started_at"] for r in rows if r["ticket"] != "L0002")
     assert listing.PAGE_SIZE >= 2 and client.get("/examiner/?page=999&sort=bogus").status_code == 200
+
+
+def test_attempt_page_shows_run_history_with_changes_and_timeline_views(harness, browser_app) -> None:  # noqa: ANN001
+    rt = browser_app.extensions["sandbox"]
+    db = rt.control.session()
+    people.create_staff(db, "examiner-4", "考评员 丁", StaffRole.EXAMINER, "examiner-pass")
+    db.close()
+    attempt = harness.new_attempt("b2c-purchase", 12)
+    harness.submit(attempt)
+    first = harness.grade(attempt)
+    second = harness.grade(attempt)
+    client = browser_app.test_client()
+    token = (
+        client.get("/staff/login").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    )
+    client.post(
+        "/staff/login", data={"username": "examiner-4", "password": "examiner-pass", "csrf_token": token}
+    )
+    page = client.get(f"/examiner/attempts/{attempt.id}").get_data(as_text=True)
+    assert (
+        f'data-run="{first.id}"' in page
+        and f'data-run="{second.id}"' in page
+        and 'data-role="run-changes"' in page
+    )
+    older = client.get(f"/examiner/attempts/{attempt.id}?run={first.id}").get_data(as_text=True)
+    assert f"#{first.id}" in older and 'data-role="run-changes"' not in older  # the first run has no previous
+    events_only = client.get(f"/examiner/attempts/{attempt.id}?timeline=events").get_data(as_text=True)
+    assert 'class="request"' not in events_only
+    assert client.get(f"/examiner/attempts/{attempt.id}?timeline=bogus").status_code == 200
+    assert client.get(f"/examiner/attempts/{attempt.id}?run=x").status_code == 400

@@ -77,21 +77,62 @@ def attempt(attempt_id: int):
     return _attempt_page(_attempt(attempt_id))
 
 
+TIMELINE_VIEWS = ("all", "changes", "events")
+
+
 def _attempt_page(a: Attempt, status: int = 200):  # noqa: ANN202
-    run = a.grade_runs[-1] if a.grade_runs else None
-    timeline = list(
-        control_db().scalars(select(ActionLog).where(ActionLog.attempt_id == a.id).order_by(ActionLog.id))
-    )
+    runs = list(a.grade_runs)
+    chosen = query_int("run")
+    run = next((r for r in runs if r.id == chosen), runs[-1] if runs else None)
+    previous = runs[runs.index(run) - 1] if run is not None and runs.index(run) > 0 else None
+    view = request.args.get("timeline", "all")
+    view = view if view in TIMELINE_VIEWS else "all"
+    timeline = [
+        e
+        for e in control_db().scalars(
+            select(ActionLog).where(ActionLog.attempt_id == a.id).order_by(ActionLog.id)
+        )
+        if _shown_in(e, view)
+    ]
     scenario = runtime().scenarios.get(a.scenario_id)
     return render_template(
         "examiner/attempt.html",
         a=a,
         run=run,
+        runs=runs,
+        changes=_changes(previous, run),
+        previous=previous,
         timeline=timeline,
+        timeline_view=view,
         scenario=scenario,
         # The regrade form offers the current version only when it is not the attempt's own.
         version_choice=bool(a.scenario_digest) and a.scenario_digest != scenario.digest,
     ), status
+
+
+def _shown_in(entry: ActionLog, view: str) -> bool:
+    """Whether a timeline entry belongs to the view: every request but assets (all), what changed the
+    world (changes: events and requests other than page views), or the domain events alone."""
+    if entry.kind != "request":
+        return True
+    path = entry.path or ""
+    if path.startswith("/static/") or path == "/favicon.ico":
+        return False
+    if view == "events":
+        return False
+    return view == "all" or entry.method not in ("GET", "HEAD") or (entry.status_code or 200) >= 400
+
+
+def _changes(previous: GradeRun | None, run: GradeRun | None) -> dict[str, float]:
+    """Each item's points minus the previous run's (items whose points changed only)."""
+    if previous is None or run is None:
+        return {}
+    before = {i.item_id: i.points for i in previous.items}
+    return {
+        i.item_id: i.points - before[i.item_id]
+        for i in run.items
+        if i.item_id in before and i.points != before[i.item_id]
+    }
 
 
 @bp.post("/attempts/<int:attempt_id>/regrade")
