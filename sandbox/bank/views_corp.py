@@ -16,7 +16,7 @@ from sandbox.bank.views import bp, page, password_page, statement_download, stat
 from sandbox.binding import current_world, done, refused, session_world, set_session_world
 from sandbox.errors import DomainError
 from sandbox.parsing import parse_yuan
-from sandbox.pki import login as pki_login
+from sandbox.pki.views import ask_store_to_sign, take_challenge
 
 
 def corp_required(view):  # noqa: ANN001, ANN201
@@ -75,24 +75,18 @@ def corp_login():
 @bp.get("/corp/login/cert")
 def corp_login_cert():
     """Certificate login: a fresh challenge, for the certificate store to sign with the user's key."""
-    challenge = pki_login.new_challenge()
-    set_session_world(bank_cert_challenge=challenge)
-    return redirect(
-        url_for(
-            "pki_store.sign",
-            audience=auth.CERT_AUDIENCE,
-            challenge=challenge,
-            next=url_for("bank.corp_login_cert_done"),
-            site=gettext("企业网上银行"),
-        )
+    return ask_store_to_sign(
+        auth.CERT_AUDIENCE,
+        "bank_cert_challenge",
+        url_for("bank.corp_login_cert_done"),
+        gettext("企业网上银行"),
     )
 
 
 @bp.get("/corp/login/cert/done")
 def corp_login_cert_done():
     """Back from the certificate store: check its signature of our challenge and log the user in."""
-    challenge = session_world().get("bank_cert_challenge") or ""
-    set_session_world(bank_cert_challenge=None)  # one try per challenge
+    challenge = take_challenge("bank_cert_challenge")
     try:
         principal = auth.certificate_login(current_world(), challenge)
     except DomainError as exc:

@@ -19,7 +19,7 @@ from sandbox.gateway.models import (
 )
 from sandbox.gateway.notify import yuan
 from sandbox.gateway.views import bp, login_page
-from sandbox.pki import login as pki_login
+from sandbox.pki.views import ask_store_to_sign, take_challenge
 
 MAX_KEY_FILE = 20_000
 
@@ -49,24 +49,18 @@ def console_login():
 @bp.get("/console/login/cert")
 def console_login_cert():
     """Certificate login: a fresh challenge, for the certificate store to sign with the merchant's key."""
-    challenge = pki_login.new_challenge()
-    set_session_world(gateway_cert_challenge=challenge)
-    return redirect(
-        url_for(
-            "pki_store.sign",
-            audience=merchants.CERT_AUDIENCE,
-            challenge=challenge,
-            next=url_for("gateway.console_login_cert_done"),
-            site=f"{gettext('云鹊支付')} · {gettext('商家中心')}",
-        )
+    return ask_store_to_sign(
+        merchants.CERT_AUDIENCE,
+        "gateway_cert_challenge",
+        url_for("gateway.console_login_cert_done"),
+        f"{gettext('云鹊支付')} · {gettext('商家中心')}",
     )
 
 
 @bp.get("/console/login/cert/done")
 def console_login_cert_done():
     """Back from the certificate store: check its signature of our challenge and log the merchant in."""
-    challenge = session_world().get("gateway_cert_challenge") or ""
-    set_session_world(gateway_cert_challenge=None)  # one try per challenge
+    challenge = take_challenge("gateway_cert_challenge")
     try:
         login = merchants.console_certificate_login(current_world(), challenge)
     except DomainError as exc:

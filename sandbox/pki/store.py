@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from sandbox.errors import N_, Conflict, DomainError, NotFound
@@ -113,7 +114,7 @@ def request(w: World, owner: str, subject: Subject, password: str) -> StoreEntry
         raise DomainError(N_("请填写证书请求的通用名（CN）"))
     key = keys.new_key()
     csr = keys.make_csr(key, subject.x509_name())
-    pem = csr.public_bytes(keys.serialization.Encoding.PEM).decode()
+    pem = csr.public_bytes(serialization.Encoding.PEM).decode()
     entry = _add(w, owner, None, keys.wrap(key, password), "csr", csr_pem=pem, label=subject.name)
     w.emit("cert.csr_created", owner=owner, subject=csr.subject.rfc4514_string(), entry=entry.id)
     return entry

@@ -46,3 +46,22 @@ bp.add_url_rule("/switch", "switch", switch_owner, methods=["POST"])
 store_bp.add_url_rule("/switch", "switch", switch_owner, methods=["POST"])
 
 from sandbox.pki import views_ca, views_ra, views_store  # noqa: E402, F401  (their routes join the blueprints)
+
+
+def ask_store_to_sign(audience: str, session_key: str, next_url: str, site: str):  # noqa: ANN201
+    """A relying party's certificate login begins: a fresh challenge, kept in the session under
+    `session_key`, and the browser sent to the store to sign it (then back to `next_url`)."""
+    from sandbox.pki import login
+
+    challenge = login.new_challenge()
+    set_session_world(**{session_key: challenge})
+    return redirect(
+        url_for("pki_store.sign", audience=audience, challenge=challenge, next=next_url, site=site)
+    )
+
+
+def take_challenge(session_key: str) -> str:
+    """The challenge a relying party made, forgotten as it is read (one try per challenge)."""
+    challenge = session_world().get(session_key) or ""
+    set_session_world(**{session_key: None})
+    return challenge
