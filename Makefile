@@ -3,13 +3,21 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup browser translations lint bench clean
+.PHONY: run test setup browser translations assets lint bench clean
 
-setup: $(VENV)/.installed browser translations
+setup: $(VENV)/.installed browser translations assets
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+# Browser libraries (rrweb, rrweb-player, ECharts) from the npm registry, served by the sandbox.
+assets: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@bash scripts/ensure_node.sh
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
 browser:
