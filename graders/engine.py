@@ -21,7 +21,7 @@ class ItemOutcome:
     title: str
     points: float
     max_points: float
-    status: str  # passed | partial | failed | skipped | error
+    status: str  # passed | partial | failed | skipped | error | pending (manual: an examiner judges)
     feedback: str
     evidence: list[dict[str, Any]] = field(default_factory=list)
     would_be: str | None = None  # for a skipped item: what its check found (for information)
@@ -96,6 +96,10 @@ def run_rubric(ctx: GradeContext) -> list[ItemOutcome]:
             )
             continue
         fraction, status, feedback, evidence = _evaluate(ctx, item)
+        if item["check"]["kind"] == "manual" and status != "error":
+            # An examiner judges it (manual grading queue): pending, 0 points until then.
+            outcomes.append(ItemOutcome(item["id"], title, 0.0, max_points, "pending", feedback, evidence))
+            continue
         points = round(max_points * fraction, 2)
         if fraction > 0 and status != "error":
             earned.add(item["id"])

@@ -15,7 +15,8 @@ from graders.context import GradeContext
 from graders.engine import GRADER_VERSION, run_rubric
 from graders.results import results_document
 from sandbox.control import signed_login
-from sandbox.control.models import Attempt, AttemptStatus, GradeRun, ItemResult
+from sandbox.control.models import Attempt, AttemptStatus, GradeRun, ItemResult, RegradePolicy
+from sandbox.examiner.scoring import apply_decisions, counted_run, refresh_score, total
 from sandbox.scenarios.versions import ATTEMPT, grading_version
 from sandbox.worlds.store import canonical_hash, open_world
 
@@ -48,12 +49,27 @@ def _rubric_note(rubric_source: str, used: Any, taken: Any) -> str:
     return "graded with the current version on request, not the one the attempt was taken under"
 
 
+def final_snapshot(rt: Any, attempt: Attempt) -> Path:
+    """The submitted attempt's world as it was closed, kept once: every grading run reads a copy of it,
+    never the live world (a regrade months later grades what the candidate left)."""
+    world = Path(attempt.world_path)
+    final = rt.store.snapshots / f"{world.stem}-final.sqlite"
+    if not final.exists():
+        made = rt.store.snapshot(world, f"{world.stem}-final-partial")
+        made.replace(final)  # whole or absent: a crash mid-copy leaves no half-made final image
+    return final
+
+
 def grade_attempt(
     rt: Any,
     attempt_id: int,
     triggered_by: str,
     browser: GradingBrowser | Callable[[], GradingBrowser] | None = None,
     use_current: bool = False,
+    policy: str | None = None,
+    requested_by: str | None = None,
+    reason: str | None = None,
+    batch_id: int | None = None,
 ) -> GradeRun:
     """Grade the attempt now and return the stored run.
 
@@ -64,11 +80,18 @@ def grade_attempt(
     `use_current` the scenario as it is now; an attempt from before versions were kept is graded with
     the current one. A current version that uses parameters or answers the attempt does not have is
     refused (VersionRefused) before anything is stored.
+
+    A submitted attempt is graded from its final snapshot (`final_snapshot`). With `policy`
+    keep_higher the run's points count only if the attempt's score does not fall; otherwise (latest,
+    the default) the run's points count. Examiners' decisions (overrides, voids, manual marks) are
+    applied on top either way (`sandbox.examiner.scoring`).
     """
     db = rt.control.session()
     try:
         attempt = db.get(Attempt, attempt_id)
         scenario, rubric_source, taken = grading_version(rt, attempt, use_current)
+        before = counted_run(attempt)
+        before_score = total(apply_decisions(db, attempt, before))[0] if before is not None else None
         run = GradeRun(
             attempt_id=attempt.id,
             started_at=datetime.now(),
@@ -77,13 +100,22 @@ def grade_attempt(
             scenario_version=scenario.version,
             scenario_digest=scenario.digest,
             rubric_source=rubric_source,
+            requested_by=requested_by,
+            reason=reason,
+            policy=policy or RegradePolicy.LATEST,
+            batch_id=batch_id,
         )
         db.add(run)
         db.commit()
         started = time.perf_counter()
         folder = run_dir(rt, run.id)
         folder.mkdir(parents=True, exist_ok=True)
-        snapshot = rt.store.snapshot(Path(attempt.world_path), f"{attempt.key}-run{run.id}")
+        source = (
+            Path(attempt.world_path)
+            if attempt.status == AttemptStatus.ACTIVE
+            else final_snapshot(rt, attempt)
+        )
+        snapshot = rt.store.snapshot(source, f"{attempt.key}-run{run.id}")
         frozen = attempt.submitted_real if attempt.status != AttemptStatus.ACTIVE else time.time()
         world = open_world(snapshot, read_only=True, frozen_real=frozen, actor="grader")
         ctx = GradeContext(
@@ -161,7 +193,13 @@ def grade_attempt(
         run.status = "incomplete" if any(o.status == "error" for o in outcomes) else "done"
         run.finished_at = datetime.now()
         if run.status == "done":
-            attempt.score, attempt.max_score = run.score, run.max_score
+            now_score = total(apply_decisions(db, attempt, run))[0]
+            lower = before_score is not None and now_score < before_score
+            run.counted = not (run.policy == RegradePolicy.KEEP_HIGHER and lower)
+            attempt.counted_run_id = run.id if run.counted else before.id
+            db.flush()
+            db.expire(attempt, ["grade_runs"])
+            refresh_score(attempt)
             if attempt.status == AttemptStatus.SUBMITTED:
                 attempt.status = AttemptStatus.GRADED
         db.commit()

@@ -41,7 +41,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from sandbox import binding, domains, filters, headers, login_guard, parsing, sessions
     from sandbox.exam.views import bp as exam_bp
     from sandbox.examiner.views import bp as examiner_bp
+    from sandbox.examiner.views_reports import bp as reports_bp
     from sandbox.practice.views import bp as practice_bp
+    from sandbox.replay.views import bp as replay_bp
     from sandbox.vendor import bp as vendor_bp
 
     domains.load_npc_actions()
@@ -53,7 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     binding.init_app(app)  # before CSRF, so a refused request of a candidate is still recorded
     csrf.init_app(app)
     # The exam shell and the staff pages, then every domain's pages (sandbox/domains.py).
-    for bp in (exam_bp, examiner_bp, practice_bp, vendor_bp, *domains.blueprints()):
+    for bp in (exam_bp, examiner_bp, practice_bp, vendor_bp, reports_bp, replay_bp, *domains.blueprints()):
         app.register_blueprint(bp)
 
     @app.errorhandler(CSRFError)

@@ -39,9 +39,11 @@ log = logging.getLogger(__name__)
 
 # Pages of the candidate's own that a grader's login may not open.
 GRADER_FORBIDDEN_ENDPOINTS = {"exam.answers", "exam.submit"}
-# Requests not worth a line in the timeline (the countdown poll, assets).
+# Requests not worth a line in the timeline (the countdown poll, assets, the replay recording's batches).
 UNLOGGED_ENDPOINTS = {
     "static",
+    "vendor.asset",
+    "replay.ingest",
     "exam.status",
     "storefront.product_image",
     "storefront.image",

@@ -75,10 +75,23 @@ class GradingQueue:
 
     # -- queueing and waiting ------------------------------------------------------------------
 
-    def enqueue(self, attempt_id: int, triggered_by: str, use_current: bool = False) -> Job:
-        """Queue an attempt for grading (with the current scenario version if `use_current`).
+    def enqueue(
+        self,
+        attempt_id: int,
+        triggered_by: str,
+        use_current: bool = False,
+        *,
+        policy: str | None = None,
+        requested_by: str | None = None,
+        reason: str | None = None,
+        batch_id: int | None = None,
+        db: Any = None,
+    ) -> Job:
+        """Queue an attempt for grading (with the current scenario version if `use_current`; an
+        examiner's regrade with its policy, who asked, why, and its batch).
 
-        The job is committed to the control database before this returns.
+        The job is committed to the control database before this returns (in `db` if given, which
+        is then committed: a batch's jobs are written with the batch).
         """
         row = GradeJob(
             attempt_id=attempt_id,
@@ -86,8 +99,13 @@ class GradingQueue:
             status=GradeJobStatus.QUEUED,
             use_current=use_current,
             created_at=datetime.now(),
+            policy=policy,
+            requested_by=requested_by,
+            reason=reason,
+            batch_id=batch_id,
         )
-        db = self.rt.control.session()
+        own = db is None
+        db = self.rt.control.session() if own else db
         try:
             db.add(row)
             db.flush()
@@ -99,7 +117,8 @@ class GradingQueue:
                 self._waiting.pop(row.id, None)
             raise
         finally:
-            db.close()
+            if own:
+                db.close()
         if self.grades_here:
             self._ensure_worker()
             self._wake.set()
@@ -252,9 +271,14 @@ class GradingQueue:
                 reconcile_attempt(self.rt, job.attempt_id)  # the timeline the examiner sees is complete
             except Exception:  # noqa: BLE001 - grading does not depend on the action log
                 log.warning("reconciling the action log of attempt %s failed", job.attempt_id, exc_info=True)
-            run = grade_attempt(
-                self.rt, job.attempt_id, job.triggered_by, self._live_browser, use_current=job.use_current
-            )
+            how = {
+                "use_current": job.use_current,
+                "policy": job.policy,
+                "requested_by": job.requested_by,
+                "reason": job.reason,
+                "batch_id": job.batch_id,
+            }
+            run = grade_attempt(self.rt, job.attempt_id, job.triggered_by, self._live_browser, **how)
             if run.status == "incomplete" and self.browser is not None and not self.browser.is_alive():
                 # Chromium died during the run: grade once more with a fresh one.
                 run = grade_attempt(
@@ -262,7 +286,7 @@ class GradingQueue:
                     job.attempt_id,
                     f"{job.triggered_by}:retry",
                     self._live_browser,
-                    use_current=job.use_current,
+                    **how,
                 )
             run_id = run.id
         except BaseException as exc:  # noqa: BLE001 - the worker must survive a failed job
@@ -351,7 +375,7 @@ class GradingQueue:
                 db.scalars(select(GradeJob.attempt_id).where(GradeJob.status == GradeJobStatus.QUEUED))
             )
 
-            def requeue(attempt_id: int, triggered_by: str, use_current: bool = False) -> None:
+            def requeue(attempt_id: int, triggered_by: str, use_current: bool = False, **how: Any) -> None:
                 if attempt_id not in pending:
                     pending.add(attempt_id)
                     db.add(
@@ -361,11 +385,20 @@ class GradingQueue:
                             status=GradeJobStatus.QUEUED,
                             use_current=use_current,
                             created_at=now,
+                            **how,
                         )
                     )
 
             for run in interrupted:
-                requeue(run.attempt_id, f"recover:{run.triggered_by}", run.rubric_source == "current")
+                requeue(
+                    run.attempt_id,
+                    f"recover:{run.triggered_by}",
+                    run.rubric_source == "current",
+                    policy=run.policy,
+                    requested_by=run.requested_by,
+                    reason=run.reason,
+                    batch_id=run.batch_id,
+                )
             # Handed to grading since the submission: a job was written, or a run finished (an
             # incomplete or failed one is the examiner's to regrade, not queued again at every start).
             job_since_submit = exists().where(

@@ -50,7 +50,7 @@ def check(kind: str, name: str, *, sets: tuple[str, ...] = (), needs: tuple[str,
 
 # Checks about no domain in particular (answers, events); each domain names its own check modules
 # in its package (see sandbox/domains.py).
-GENERIC_MODULES = ("graders.checks.events", "graders.checks.answers")
+GENERIC_MODULES = ("graders.checks.events", "graders.checks.answers", "graders.checks.manual")
 
 
 def load_builtin() -> None:

@@ -6,6 +6,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandbox.control.models import ControlBase
+from sandbox.replay import models as _replay_models  # noqa: F401  (its table is a control table too)
 
 
 def make_engine(url: str) -> Engine:

@@ -44,6 +44,9 @@ class Exam(ControlBase):
     title: Mapped[str] = mapped_column(String(120))
     scenario_ids: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # When candidates were shown their results; review requests (复核申请) are open for review_days after.
+    results_published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    review_days: Mapped[int | None] = mapped_column(Integer, default=7)
 
     candidates: Mapped[list[Candidate]] = relationship(back_populates="exam", order_by="Candidate.id")
 
@@ -103,6 +106,9 @@ class Attempt(ControlBase):
     answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float | None] = mapped_column(Float)
+    # The grading run whose points count (a "never lower" regrade may keep an earlier one); None: the
+    # latest finished run.
+    counted_run_id: Mapped[int | None] = mapped_column(Integer)
 
     candidate: Mapped[Candidate | None] = relationship()
     staff: Mapped[Staff | None] = relationship()
@@ -167,6 +173,13 @@ class GradeRun(ControlBase):
     scenario_version: Mapped[int | None] = mapped_column(Integer)
     scenario_digest: Mapped[str | None] = mapped_column(String(64))
     rubric_source: Mapped[str | None] = mapped_column(String(12))  # attempt | current
+    # Who asked for the run and why (an examiner's regrade), and the policy it was taken under.
+    requested_by: Mapped[str | None] = mapped_column(String(60))
+    reason: Mapped[str | None] = mapped_column(Text)
+    policy: Mapped[str | None] = mapped_column(String(12))  # latest | keep_higher
+    # Whether its points became the attempt's (False: a keep_higher regrade scored lower).
+    counted: Mapped[bool | None] = mapped_column(default=None)
+    batch_id: Mapped[int | None] = mapped_column(Integer)
 
     attempt: Mapped[Attempt] = relationship(back_populates="grade_runs")
     items: Mapped[list[ItemResult]] = relationship(back_populates="run", order_by="ItemResult.position")
@@ -214,6 +227,11 @@ class GradeJob(ControlBase):
     # Grade with the scenario as it is now instead of the version the attempt was taken under.
     use_current: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # A regrade's policy, who asked and why, and the batch (whole exam or scenario) it belongs to.
+    policy: Mapped[str | None] = mapped_column(String(12))
+    requested_by: Mapped[str | None] = mapped_column(String(60))
+    reason: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("regrade_batches.id"), index=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("grade_runs.id"))
@@ -240,3 +258,106 @@ class LoginRecord(ControlBase):
     account: Mapped[str] = mapped_column(String(80))
     address: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(20))
+
+
+class RegradePolicy:
+    """Which score a regrade keeps."""
+
+    LATEST = "latest"  # the new run's, whatever it is
+    KEEP_HIGHER = "keep_higher"  # never lower: the new run's only if it is not below the current score
+
+
+class RegradeBatch(ControlBase):
+    """One examiner's request to regrade several attempts (an exam's, or a scenario's), with progress
+    read from its jobs."""
+
+    __tablename__ = "regrade_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))  # attempt | exam | scenario
+    exam_id: Mapped[int | None] = mapped_column(ForeignKey("exams.id"))
+    scenario_id: Mapped[str | None] = mapped_column(String(80))
+    policy: Mapped[str] = mapped_column(String(12))
+    use_current: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+
+    jobs: Mapped[list[GradeJob]] = relationship(order_by="GradeJob.id")
+    exam: Mapped[Exam | None] = relationship()
+
+
+class ScoreOverride(ControlBase):
+    """An examiner set an item's points by hand (points None: the override was withdrawn). Rows are
+    never changed or deleted: they are the audit trail; the latest row of an item is in force."""
+
+    __tablename__ = "score_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(60))
+    points: Mapped[float | None] = mapped_column(Float)
+    old_points: Mapped[float] = mapped_column(Float)  # what the item counted before
+    graded_points: Mapped[float | None] = mapped_column(Float)  # what the grader gave then
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ItemVoid(ControlBase):
+    """A faulty rubric item voided: everyone gets its full marks (in one exam, or in every exam)."""
+
+    __tablename__ = "item_voids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[str] = mapped_column(String(80), index=True)
+    item_id: Mapped[str] = mapped_column(String(60))
+    exam_id: Mapped[int | None] = mapped_column(ForeignKey("exams.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    lifted_by: Mapped[str | None] = mapped_column(String(60))
+    lift_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ManualMark(ControlBase):
+    """An examiner's judgement of a `manual` rubric item for one attempt (the latest row counts)."""
+
+    __tablename__ = "manual_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(60))
+    points: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ReviewStatus:
+    """Lifecycle of a review request."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
+class ReviewRequest(ControlBase):
+    """A candidate's request for a review of a result (复核申请), and the examiner's answer."""
+
+    __tablename__ = "review_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    item_id: Mapped[str | None] = mapped_column(String(60))  # the item questioned, if one
+    reason: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(10), default=ReviewStatus.OPEN)
+    score_before: Mapped[float | None] = mapped_column(Float)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(60))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    score_after: Mapped[float | None] = mapped_column(Float)
+
+    attempt: Mapped[Attempt] = relationship()

@@ -5,20 +5,41 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 from sqlalchemy import select
+from werkzeug.routing import BuildError
 
 from graders.results import to_csv, to_junit
 from graders.runner import evidence_file
 from sandbox.binding import control_db, done, refused
 from sandbox.control.access import staff_required
-from sandbox.control.models import ActionLog, Attempt, Exam, GradeRun, LoginOutcome, LoginRecord, StaffRole
+from sandbox.control.models import (
+    ActionLog,
+    Attempt,
+    Exam,
+    GradeRun,
+    LoginOutcome,
+    LoginRecord,
+    RegradePolicy,
+    ReviewRequest,
+    StaffRole,
+)
 from sandbox.errors import N_, DomainError
-from sandbox.examiner import listing
+from sandbox.examiner import decisions, listing, scoring
 from sandbox.parsing import query_int
 from sandbox.runtime import runtime
-from sandbox.scenarios.versions import grading_version
 
 bp = Blueprint("examiner", __name__, url_prefix="/examiner")
 examiner_only = staff_required(StaffRole.EXAMINER)
@@ -33,8 +54,12 @@ def attempts():
     filters = listing.Filters.from_args(request.args, query_int("exam"))
     found = listing.attempts(db, filters)
     exams = list(db.scalars(select(Exam).order_by(Exam.id)))
+    exam = db.get(Exam, filters.exam_id) if filters.exam_id else None
     return render_template(
         "examiner/attempts.html",
+        exam=exam,
+        exam_report=endpoint_url("reports.exam_report", exam_id=exam.id) if exam else None,
+        review_until=decisions.review_deadline(exam),
         rows=found.rows,
         found=found,
         f=filters,
@@ -95,11 +120,29 @@ def _attempt_page(a: Attempt, status: int = 200):  # noqa: ANN202
         if _shown_in(e, view)
     ]
     scenario = runtime().scenarios.get(a.scenario_id)
+    db = control_db()
+    counted = scoring.counted_run(a)
     return render_template(
         "examiner/attempt.html",
         a=a,
         run=run,
         runs=runs,
+        counted=counted,
+        final=scoring.final_items(a)
+        if run is not None and counted is not None and run.id == counted.id
+        else None,
+        audit=decisions.audit_trail(db, a),
+        reviews=list(
+            db.scalars(
+                select(ReviewRequest).where(ReviewRequest.attempt_id == a.id).order_by(ReviewRequest.id)
+            )
+        ),
+        review_deadline=decisions.review_deadline(a.exam),
+        policies=decisions.POLICIES,
+        links={
+            "replay": endpoint_url("replay.player", attempt_id=a.id),
+            "report": endpoint_url("reports.attempt_report", attempt_id=a.id),
+        },
         changes=_changes(previous, run),
         previous=previous,
         timeline=timeline,
@@ -108,6 +151,14 @@ def _attempt_page(a: Attempt, status: int = 200):  # noqa: ANN202
         # The regrade form offers the current version only when it is not the attempt's own.
         version_choice=bool(a.scenario_digest) and a.scenario_digest != scenario.digest,
     ), status
+
+
+def endpoint_url(endpoint: str, **values: object) -> str | None:
+    """The URL of another module's page, or None if that module is not installed."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
 
 
 def _shown_in(entry: ActionLog, view: str) -> bool:
@@ -147,13 +198,20 @@ def regrade(attempt_id: int):
     if a.status == "active":
         done(gettext("考生尚未交卷，不能评分"), "warning")
         return redirect(url_for("examiner.attempt", attempt_id=a.id)), 409
-    use_current = request.form.get("version") == "current"
     try:
-        grading_version(runtime(), a, use_current, keep=False)
+        decisions.regrade(
+            runtime(),
+            control_db(),
+            attempt=a,
+            policy=request.form.get("policy") or RegradePolicy.LATEST,
+            use_current=request.form.get("version") == "current",
+            reason=request.form.get("reason") or gettext("考评员重新评分"),
+            by=(session.get("who") or {}).get("name") or "?",
+        )
     except DomainError as exc:
+        control_db().rollback()
         flash(refused(exc), "error")
         return _attempt_page(a, exc.status)
-    runtime().grading.enqueue(a.id, "regrade", use_current=use_current)
     done(gettext("已加入评分队列，稍后刷新查看结果"))
     return redirect(url_for("examiner.attempt", attempt_id=a.id))
 
@@ -255,3 +313,6 @@ def export_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={name}"},
     )
+
+
+from sandbox.examiner import views_decisions  # noqa: E402, F401 - its routes are on this blueprint
