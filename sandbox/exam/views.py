@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -24,7 +25,15 @@ from sandbox import domains, login_guard
 from sandbox.binding import bound_scenario, control_db, current_attempt, done, refused
 from sandbox.control import attempts as attempt_service
 from sandbox.control import people, signed_login
-from sandbox.control.models import Attempt, AttemptStatus, Candidate, LoginOutcome, Staff, StaffRole
+from sandbox.control.models import (
+    Attempt,
+    AttemptStatus,
+    Candidate,
+    LoginOutcome,
+    ReviewRequest,
+    Staff,
+    StaffRole,
+)
 from sandbox.errors import DomainError
 from sandbox.runtime import runtime
 from sandbox.safety import safe_next
@@ -182,6 +191,68 @@ def submit():
     if attempt_service.submit(runtime(), control_db(), attempt, "candidate"):
         done(gettext("已交卷，祝你取得好成绩！"))
     return redirect(url_for("exam.desktop"))
+
+
+@bp.get("/exam/results")
+def results():
+    """A candidate's published results, item by item, with review requests (复核申请) and answers."""
+    candidate = _candidate()
+    if candidate is None:
+        return redirect(url_for("exam.login"))
+    return _results_page(candidate)
+
+
+def _results_page(candidate: Candidate, status: int = 200):  # noqa: ANN202
+    from sandbox.examiner import decisions, scoring
+
+    db = control_db()
+    published = candidate.exam.results_published_at is not None
+    attempts = list(
+        db.scalars(select(Attempt).where(Attempt.candidate_id == candidate.id).order_by(Attempt.id))
+    )
+    rows = [
+        {
+            "attempt": a,
+            "scenario": runtime().scenarios.get(a.scenario_id),
+            "final": scoring.final_items(a) if published else [],
+            "reviews": list(db.scalars(select(ReviewRequest).where(ReviewRequest.attempt_id == a.id))),
+        }
+        for a in attempts
+    ]
+    return render_template(
+        "exam/results.html",
+        candidate=candidate,
+        published=published,
+        rows=rows,
+        deadline=decisions.review_deadline(candidate.exam),
+        now=datetime.now(),
+    ), status
+
+
+@bp.post("/exam/results/<int:attempt_id>/review")
+def file_review(attempt_id: int):
+    """File a review request for one of the candidate's own published results."""
+    from sandbox.examiner import decisions
+
+    candidate = _candidate()
+    if candidate is None:
+        return redirect(url_for("exam.login"))
+    attempt = control_db().get(Attempt, attempt_id)
+    if attempt is None or attempt.candidate_id != candidate.id:
+        abort(404)  # another candidate's attempt is no business of this one
+    try:
+        decisions.file_review(
+            control_db(),
+            attempt,
+            request.form.get("reason"),
+            (request.form.get("item") or "").strip() or None,
+        )
+    except DomainError as exc:
+        control_db().rollback()
+        flash(refused(exc), "error")
+        return _results_page(candidate, exc.status)
+    done(gettext("复核申请已提交，考评员答复后可在本页查看"))
+    return redirect(url_for("exam.results"))
 
 
 @bp.get("/exam/status")

@@ -40,13 +40,16 @@ POLICIES = (RegradePolicy.LATEST, RegradePolicy.KEEP_HIGHER)
 POINTS_RE = re.compile(r"^\d{1,4}(\.\d{1,2})?$")
 
 
-def _reason(text: str | None, what: str = N_("原因")) -> str:
-    """A mandatory reason, trimmed; DomainError when blank or too long."""
+TOO_LONG = N_("填写的内容不能超过 %(max)s 个字")
+
+
+def _reason(text: str | None, missing: str = N_("请填写原因")) -> str:
+    """A mandatory reason, trimmed; DomainError (`missing`) when blank, or when too long."""
     value = (text or "").strip()
     if not value:
-        raise DomainError(N_("请填写%(what)s"), what=what)
+        raise DomainError(missing)
     if len(value) > MAX_REASON:
-        raise DomainError(N_("%(what)s不能超过 %(max)s 个字"), what=what, max=MAX_REASON)
+        raise DomainError(TOO_LONG, max=MAX_REASON)
     return value
 
 
@@ -134,7 +137,7 @@ def mark_manual(
     points = parse_points(raw_points, item.max_points)
     text = (note or "").strip()
     if len(text) > MAX_REASON:
-        raise DomainError(N_("%(what)s不能超过 %(max)s 个字"), what=N_("评语"), max=MAX_REASON)
+        raise DomainError(TOO_LONG, max=MAX_REASON)
     if points < item.max_points and not text:
         raise DomainError(N_("未给满分时请填写评语"))
     row = ManualMark(
@@ -228,7 +231,7 @@ def regrade(
     """
     if policy not in POLICIES:
         raise DomainError(N_("请选择重新评分的计分规则"))
-    why = _reason(reason, N_("重新评分的原因"))
+    why = _reason(reason, N_("请填写重新评分的原因"))
     if attempt is not None:
         scope, candidates = "attempt", [attempt]
     elif scenario_id:
@@ -328,7 +331,7 @@ def file_review(
         raise Forbidden(N_("成绩尚未公布，不能申请复核"))
     if now > deadline:
         raise Forbidden(N_("复核申请期限已过（截止 %(deadline)s）"), deadline=f"{deadline:%Y-%m-%d %H:%M}")
-    text = _reason(reason, N_("复核理由"))
+    text = _reason(reason, N_("请填写复核理由"))
     if len(text) < MIN_REVIEW_REASON:
         raise DomainError(N_("复核理由至少 %(min)s 个字"), min=MIN_REVIEW_REASON)
     if item_id:
@@ -358,7 +361,7 @@ def answer_review(db: Session, request: ReviewRequest, answer: str | None, by: s
     regrade before answering; the score after is recorded with the answer)."""
     if request.status != ReviewStatus.OPEN:
         raise Conflict(N_("该复核申请已答复"))
-    request.answer = _reason(answer, N_("答复"))
+    request.answer = _reason(answer, N_("请填写答复"))
     request.answered_by, request.answered_at = by, datetime.now()
     request.score_after = request.attempt.score
     request.status = ReviewStatus.ANSWERED
