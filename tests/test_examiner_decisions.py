@@ -200,6 +200,8 @@ def test_override_needs_a_reason_is_audited_and_survives_a_regrade(app, rt, grad
     assert db.scalars(select(ScoreOverride)).first() is None
     db.close()
     assert examiner.post(url, data={"points": "4", "reason": "截图显示标记不完整"}).status_code == 302
+    exported = examiner.get("/examiner/export.csv?exam=1").get_data(as_text=True)
+    assert "override marker 10->4: 截图显示标记不完整" in exported and "考评员甲" in exported
     overridden = _load(rt, a.id)
     assert overridden.score == a.score - 6 and _items(overridden)["marker"].source == "override"
 

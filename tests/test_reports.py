@@ -241,6 +241,42 @@ def test_score_sheet_as_csv(app, graded_exam) -> None:  # noqa: ANN001
     assert client.get(f"/examiner/exams/{graded_exam['exam_id']}/scores.csv?scenario=nope").status_code == 404
 
 
+def test_a_paper_nobody_sat_lists_everyone_absent(app, rt, graded_exam) -> None:  # noqa: ANN001
+    from sandbox.control.models import Exam
+
+    db = rt.control.session()
+    db.get(Exam, graded_exam["exam_id"]).scenario_ids = [SCENARIO, "shop-setup"]
+    db.commit()
+    db.close()
+    client = _login(app)
+    wb = load_workbook(io.BytesIO(client.get(f"/examiner/exams/{graded_exam['exam_id']}/scores.xlsx").data))
+    assert wb.sheetnames == [SCENARIO, "shop-setup", "分析"]
+    rubric = rt.scenarios.get("shop-setup").rubric
+    header = [c.value for c in wb["shop-setup"][1]]
+    assert header[3 : 3 + len(rubric)] == [f"{r['id']} {r['text']['zh']}" for r in rubric]
+    statuses = [row[3 + len(rubric) + 3] for row in wb["shop-setup"].iter_rows(min_row=2, values_only=True)]
+    assert statuses == ["缺考"] * 5
+    page = client.get(f"/examiner/exams/{graded_exam['exam_id']}/report").get_data(as_text=True)
+    chart = re.search(r'<script type="application/json" id="chart-2">(.*?)</script>', page, re.S)
+    assert json.loads(chart.group(1))["counts"] == [0] * 10 and 'data-paper="shop-setup"' in page
+
+
+def test_text_that_looks_like_a_formula_stays_text(app, rt, graded_exam) -> None:  # noqa: ANN001
+    from sandbox.control.models import Exam
+
+    db = rt.control.session()
+    people.add_candidate(db, db.get(Exam, graded_exam["exam_id"]), "R0006", "=HYPERLINK(1)", "pass1234")
+    db.commit()
+    db.close()
+    client = _login(app)
+    text = client.get(f"/examiner/exams/{graded_exam['exam_id']}/scores.csv").get_data(as_text=True)
+    rows = {r["准考证号"]: r for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+    assert rows["R0006"]["姓名"] == "'=HYPERLINK(1)"
+    wb = load_workbook(io.BytesIO(client.get(f"/examiner/exams/{graded_exam['exam_id']}/scores.xlsx").data))
+    cell = next(row[1] for row in wb[SCENARIO].iter_rows(min_row=2) if row[0].value == "R0006")
+    assert cell.value == "=HYPERLINK(1)" and cell.data_type == "s"
+
+
 def test_overrides_and_voids_count_and_are_marked_in_the_sheet_and_the_report(app, rt, graded_exam) -> None:  # noqa: ANN001
     """Items count as scoring.final_items says; those whose source is not the run are marked, with old
     and new points, why and who."""

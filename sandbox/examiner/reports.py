@@ -284,10 +284,28 @@ def to_csv(report: ExamReport, scenario_id: str | None = None) -> str:
             first, items, last = row_values(p, row)
             by_header = {c.header: v for c, v in zip(p.columns, items, strict=True)}
             cells = first + [by_header.get(h) for h in item_headers] + last
-            writer.writerow(
-                ["" if v is None else fmt_points(v) if isinstance(v, float) else v for v in cells]
-            )
+            writer.writerow([_csv_cell(v) for v in cells])
     return "\ufeff" + out.getvalue()
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> str:
+    """A cell as CSV text; text a spreadsheet would take for a formula (a name '=1+1') is quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float):
+        return fmt_points(float(value))
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _as_text(ws: Any, row: int) -> None:
+    """Keep text cells of a row as text: openpyxl would store '=…' as a formula."""
+    for cell in ws[row]:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
 
 
 def _sheet_title(title: str, used: set[str]) -> str:
@@ -325,6 +343,7 @@ def to_xlsx(report: ExamReport) -> bytes:
             first, items, last = row_values(paper, row)
             ws.append(first + items + last)
             r = ws.max_row
+            _as_text(ws, r)
             for j, col in enumerate(paper.columns):
                 cell = ws.cell(r, first_item + j)
                 cell.number_format = "0.0"

@@ -261,7 +261,16 @@ def junit(run_id: int):
 
 
 STATUS_LABELS = {"active": N_("作答中"), "submitted": N_("已交卷，待评分"), "graded": N_("已评分")}
-CSV_COLUMNS = ("ticket", "name", "exam", "mode", "status_label", "started_at", "submitted_at")
+CSV_COLUMNS = ("ticket", "name", "exam", "mode", "status_label", "started_at", "submitted_at", "audit")
+
+
+def _audit_line(e: decisions.AuditEntry) -> str:
+    """One decision for the export: when, who, what, the item, old -> new points, why."""
+    points = ""
+    if e.old is not None or e.new is not None:
+        points = f" {'' if e.old is None else f'{e.old:g}'}->{'' if e.new is None else f'{e.new:g}'}"
+    item = f" {e.item_id}" if e.item_id else ""
+    return f"{e.at:%Y-%m-%d %H:%M} {e.by or '-'} {e.kind}{item}{points}: {e.reason}"
 
 
 @bp.get("/export.csv")
@@ -274,7 +283,7 @@ def export_csv():
     found = listing.attempts(db, filters, paged=False)
     rows = []
     for a in sorted(found.rows, key=lambda a: a.id):
-        run = a.grade_runs[-1] if a.grade_runs else None
+        final = scoring.final_items(a)
         rows.append(
             {
                 "attempt": a.key,
@@ -290,7 +299,8 @@ def export_csv():
                 "submitted_at": f"{a.submitted_at:%Y-%m-%d %H:%M:%S}" if a.submitted_at else "",
                 "score": a.score,
                 "max_score": a.max_score,
-                "items": [{"id": i.item_id, "points": i.points} for i in run.items] if run else [],
+                "items": [{"id": i.item_id, "points": i.points} for i in final],
+                "audit": "; ".join(_audit_line(e) for e in decisions.audit_trail(db, a)),
             }
         )
     for c in found.absent:
