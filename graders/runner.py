@@ -13,6 +13,7 @@ from urllib.parse import quote
 from graders.browser import GradingBrowser, UISession
 from graders.context import GradeContext
 from graders.engine import GRADER_VERSION, run_rubric
+from graders.moments import attach_moments
 from graders.results import results_document
 from sandbox.control import signed_login
 from sandbox.control.models import Attempt, AttemptStatus, GradeRun, ItemResult, RegradePolicy
@@ -144,6 +145,7 @@ def grade_attempt(
                 provider = browser if callable(browser) else (lambda: browser)
                 ctx.ui = UISession(provider, login_url, folder / "trace.zip")
             outcomes = run_rubric(ctx)
+            attach_moments(outcomes, world)
         finally:
             if ctx.ui is not None:
                 trace = ctx.ui.close()

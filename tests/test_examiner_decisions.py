@@ -134,6 +134,7 @@ def graded(app, rt) -> list[int]:  # noqa: ANN001
         shop_member(client, username=f"buyer_{n}", phone=attempt.params["address"]["phone"])
         if n == 0:
             assert client.post("/shop/addresses", data=attempt.params["address"]).status_code == 302
+            assert client.post("/exam/answers", data={"order_no": "D-NOT-AN-ORDER"}).status_code == 302
         assert client.post("/exam/submit", data={"confirm": "yes"}).status_code == 302
         ids.append(attempt_id)
     rt.grading.join()
@@ -414,3 +415,19 @@ def test_examiner_pages_need_an_examiner(app, graded) -> None:  # noqa: ANN001
         "/examiner/?exam=1",
     ):
         assert examiner.get(path).status_code == 200, path
+
+
+def test_evidence_links_to_its_moment_in_the_replay(app, rt, graded) -> None:  # noqa: ANN001
+    from sandbox.control.models import ActionLog
+
+    page = _examiner(app).get(f"/examiner/attempts/{graded[0]}").get_data(as_text=True)
+    db = rt.control.session()
+    save = db.scalars(
+        select(ActionLog).where(
+            ActionLog.attempt_id == graded[0], ActionLog.method == "POST", ActionLog.path == "/exam/answers"
+        )
+    ).one()
+    db.close()
+    # The answer item's "考生填写" evidence links to the answer-sheet save.
+    assert f'href="/examiner/attempts/{graded[0]}/replay?log={save.id}"' in page
+    assert 'data-role="evidence-moment"' in page

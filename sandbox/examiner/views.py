@@ -139,6 +139,7 @@ def _attempt_page(a: Attempt, status: int = 200):  # noqa: ANN202
         ),
         review_deadline=decisions.review_deadline(a.exam),
         policies=decisions.POLICIES,
+        replay_url=_moments(a),
         links={
             "replay": endpoint_url("replay.player", attempt_id=a.id),
             "report": endpoint_url("reports.attempt_report", attempt_id=a.id),
@@ -151,6 +152,43 @@ def _attempt_page(a: Attempt, status: int = 200):  # noqa: ANN202
         # The regrade form offers the current version only when it is not the attempt's own.
         version_choice=bool(a.scenario_digest) and a.scenario_digest != scenario.digest,
     ), status
+
+
+def _moments(a: Attempt):  # noqa: ANN202
+    """A function giving the replay link for a piece of evidence's moment (None if it has none)."""
+    db = control_db()
+    cache: dict[str, int | None] = {}
+
+    def log_id(moment: dict) -> int | None:
+        if moment.get("event") is not None:
+            return db.scalar(
+                select(ActionLog.id).where(
+                    ActionLog.attempt_id == a.id, ActionLog.world_event_id == int(moment["event"])
+                )
+            )
+        if moment.get("answer"):
+            return db.scalar(
+                select(ActionLog.id)
+                .where(
+                    ActionLog.attempt_id == a.id,
+                    ActionLog.kind == "request",
+                    ActionLog.method == "POST",
+                    ActionLog.path == url_for("exam.answers"),
+                )
+                .order_by(ActionLog.id.desc())
+                .limit(1)
+            )
+        return None
+
+    def replay_url(evidence: dict) -> str | None:
+        moment = evidence.get("moment") or {}
+        key = json.dumps(moment, sort_keys=True)
+        if key not in cache:
+            cache[key] = log_id(moment)
+        found = cache[key]
+        return endpoint_url("replay.player", attempt_id=a.id, log=found) if found else None
+
+    return replay_url
 
 
 def endpoint_url(endpoint: str, **values: object) -> str | None:
