@@ -224,5 +224,7 @@ class Harness:
 
 
 def expected_score(module: ModuleType, scenario: Any) -> float:
-    """The score a solution file declares (full marks for the reference solution)."""
-    return float(getattr(module, "EXPECTED_SCORE", scenario.max_points))
+    """The score a solution file declares (for the reference solution, full marks of the items the
+    grader scores: manual items wait for an examiner and score 0 until then)."""
+    automatic = sum(float(i["points"]) for i in scenario.rubric if i["check"]["kind"] != "manual")
+    return float(getattr(module, "EXPECTED_SCORE", automatic))

@@ -418,6 +418,11 @@ def scenarios_verify(scenario_id: str, seeds: int | None, seed: tuple[int, ...])
         raise click.ClickException(
             f"{failures} of {runs} solution runs did not score as declared (or stopped, or could not start)"
         )
+    manual = [i for i in scenario.rubric if i["check"]["kind"] == "manual"]
+    if manual:
+        points = sum(float(i["points"]) for i in manual)
+        ids = ", ".join(i["id"] for i in manual)
+        click.echo(f"manual items ({ids}): {points:g} points judged by an examiner, 0 until marked")
     click.echo(f"{scenario.id}: verified for {len(seed_list)} seed(s): {', '.join(map(str, seed_list))}")
 
 
