@@ -44,10 +44,12 @@ def to_junit(doc: dict[str, Any], name: str) -> str:
         "testsuite",
         name=name,
         tests=str(len(items)),
-        skipped=str(sum(1 for i in items if i["status"] == "pending")),
         failures=str(sum(1 for i in items if i["status"] in ("failed", "partial", "skipped"))),
         errors=str(sum(1 for i in items if i["status"] == "error")),
     )
+    pending = sum(1 for i in items if i["status"] == "pending")
+    if pending:
+        suite.set("skipped", str(pending))  # manual items waiting for an examiner
     for item in items:
         case = ET.SubElement(suite, "testcase", classname=name, name=item["id"])
         if item["status"] == "error":

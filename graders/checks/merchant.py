@@ -326,23 +326,3 @@ def storefront_shows_goods(ctx: GradeContext, goods: list[dict[str, Any]]) -> Ch
         return CheckResult(1.0, "买家在商城中搜到了全部商品，价格正确", evidence)
     return CheckResult(fraction, "；".join(faults), evidence)
 
-
-@check("manual", "merchant.goods_description")
-def goods_description(ctx: GradeContext, title: str, guide: Any = "") -> CheckResult:
-    """Judged by an examiner: the description the candidate wrote for the good `title` in their
-    shop (shown with the rubric `guide`, text or {zh, en})."""
-    from graders.checks.manual import PENDING_FEEDBACK, guide_text
-
-    shop = _shop(ctx)
-    product = None
-    if shop is not None:
-        q = select(Product).where(Product.shop_id == shop.id, Product.name == title)
-        product = ctx.world.db.scalars(q.order_by(Product.id)).first()
-    if product is None:
-        written = "（没有找到该商品）"
-    else:
-        written = (product.description or "").strip() or "（未填写商品描述）"
-    evidence = [text_evidence("商品", title), text_evidence("商品描述", written)]
-    if guide:
-        evidence.append(text_evidence("评分指南", guide_text(guide)))
-    return CheckResult(0.0, PENDING_FEEDBACK, evidence)
