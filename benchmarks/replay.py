@@ -62,7 +62,9 @@ def stored_kb(rt, attempt_id: int) -> float:  # noqa: ANN001
 def settle(page) -> None:  # noqa: ANN001
     """Wait until the page's recorder has sent everything it has and had it acknowledged."""
     page.evaluate("() => window.sandboxReplay && window.sandboxReplay.flush()")
-    page.wait_for_function("() => !window.sandboxReplay || window.sandboxReplay.pending() === 0", timeout=30_000)
+    page.wait_for_function(
+        "() => !window.sandboxReplay || window.sandboxReplay.pending() === 0", timeout=30_000
+    )
 
 
 def activity(page, ctx: SolveContext, minutes: float) -> int:  # noqa: ANN001
@@ -120,7 +122,9 @@ def measure_size(harness: Harness, rt, minutes: float) -> None:  # noqa: ANN001
     context.close()
     activity_kb = stored_kb(rt, attempt.id) - solution_kb
     total = solution_kb + activity_kb * 20 / minutes
-    print(f"solution: {solution_kb:.0f} KB; activity: {activity_kb:.0f} KB in {minutes:g} min, {loads} page loads")
+    print(
+        f"solution: {solution_kb:.0f} KB; activity: {activity_kb:.0f} KB in {minutes:g} min, {loads} page loads"
+    )
     print(f"stored {total:.0f} KB per attempt")
 
 
@@ -157,8 +161,12 @@ def measure_overhead(harness: Harness, app, loads: int) -> None:  # noqa: ANN001
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=2.0, help="minutes of activity recorded (scaled to 20)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--minutes", type=float, default=2.0, help="minutes of activity recorded (scaled to 20)"
+    )
     parser.add_argument("--loads", type=int, default=30, help="loads of each page with and without recording")
     args = parser.parse_args()
     app = temp_app()

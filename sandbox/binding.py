@@ -44,6 +44,7 @@ UNLOGGED_ENDPOINTS = {
     "static",
     "vendor.asset",
     "replay.ingest",
+    "replay.recorder_js",
     "exam.status",
     "storefront.product_image",
     "storefront.image",

@@ -271,13 +271,10 @@ class GradingQueue:
                 reconcile_attempt(self.rt, job.attempt_id)  # the timeline the examiner sees is complete
             except Exception:  # noqa: BLE001 - grading does not depend on the action log
                 log.warning("reconciling the action log of attempt %s failed", job.attempt_id, exc_info=True)
-            how = {
-                "use_current": job.use_current,
-                "policy": job.policy,
-                "requested_by": job.requested_by,
-                "reason": job.reason,
-                "batch_id": job.batch_id,
-            }
+            # An examiner's regrade also passes its policy, who asked, why and its batch.
+            extra = {"policy": job.policy, "requested_by": job.requested_by, "reason": job.reason}
+            extra["batch_id"] = job.batch_id
+            how = {"use_current": job.use_current, **{k: v for k, v in extra.items() if v is not None}}
             run = grade_attempt(self.rt, job.attempt_id, job.triggered_by, self._live_browser, **how)
             if run.status == "incomplete" and self.browser is not None and not self.browser.is_alive():
                 # Chromium died during the run: grade once more with a fresh one.

@@ -75,7 +75,7 @@ class FakeGrader:
     def __init__(self, rt, fail_for: set[int] | None = None) -> None:  # noqa: ANN001
         self.rt, self.fail_for, self.calls = rt, fail_for or set(), []
 
-    def __call__(self, rt, attempt_id, triggered_by, browser=None, use_current=False, **how):  # noqa: ANN001, ANN204
+    def __call__(self, rt, attempt_id, triggered_by, browser=None, use_current=False):  # noqa: ANN001, ANN204
         self.calls.append((attempt_id, triggered_by, use_current))
         db = rt.control.session()
         try:

@@ -45,7 +45,11 @@ def batch(page: str = "page-0001", seq: int = 0, events: list | None = None, **e
     """A batch as recorder.js sends it (two events: meta and a full snapshot)."""
     now = int(time.time() * 1000)
     events = events or [
-        {"type": 4, "timestamp": now - 20, "data": {"href": "http://localhost/exam/", "width": 1, "height": 1}},
+        {
+            "type": 4,
+            "timestamp": now - 20,
+            "data": {"href": "http://localhost/exam/", "width": 1, "height": 1},
+        },
         {"type": 2, "timestamp": now - 10, "data": {"node": {}}},
     ]
     return {"page": page, "seq": seq, "now": now, "events": events, **extra}
@@ -137,7 +141,12 @@ def test_bad_batches_are_refused_with_a_clear_message(app, rt, candidates) -> No
         [1, 2],
     ):
         assert post(client, bad).status_code == 400, bad
-    assert post(client, b"\x1f\x8b not gzip", gzipped=False, headers={**ORIGIN, "X-Replay-Encoding": "gzip"}).status_code == 400
+    assert (
+        post(
+            client, b"\x1f\x8b not gzip", gzipped=False, headers={**ORIGIN, "X-Replay-Encoding": "gzip"}
+        ).status_code
+        == 400
+    )
     # Another attempt's id in the body is refused: the attempt comes from the session only.
     resp = post(client, batch(attempt=attempt.id + 1000))
     assert resp.status_code == 409 and "不属于" in resp.get_json()["error"]
@@ -189,12 +198,23 @@ def test_examiner_player_without_recording_lists_the_timeline(app, rt, candidate
 
 def test_recording_is_off_when_configured(app, candidates) -> None:  # noqa: ANN001
     client = candidates.login()
-    assert "js/recorder.js" in client.get("/exam/").get_data(as_text=True)
+    assert "/replay/recorder.js" in client.get("/exam/").get_data(as_text=True)
     app.config["REPLAY_RECORDING"] = False
-    assert "js/recorder.js" not in client.get("/exam/").get_data(as_text=True)
+    assert "/replay/recorder.js" not in client.get("/exam/").get_data(as_text=True)
 
 
 # --- End to end in Chromium ----------------------------------------------------------------------------
+
+
+PROBE_JS = """() => {
+  const pre = document.createElement("pre");
+  pre.setAttribute("data-secret-lines", "");
+  pre.textContent = "参考号：100200\\n授权码：K7P2Q9XZ\\n验证码：482913，5 分钟内有效";
+  const input = document.createElement("input");
+  input.name = "auth_code";
+  input.id = "probe-code";
+  document.querySelector(".workspace").append(pre, input);
+}"""
 
 
 def _context(harness):  # noqa: ANN001, ANN202
@@ -235,6 +255,12 @@ def test_candidate_recording_masks_secrets_and_examiner_seeks(harness, browser_a
     ctx = SolveContext(attempt.params, attempt.identities, base)
     buyer = ctx.buyer
 
+    # Once recording runs, a mail-like text with an authorisation code and an SMS code appears, and a
+    # code is typed into an auth_code field: the values never leave the browser, the rest does.
+    page.wait_for_function("() => window.sandboxReplay && window.sandboxReplay.snapshotAt !== undefined")
+    page.evaluate(PROBE_JS)
+    page.fill("#probe-code", "ZX81QW")
+
     # The candidate types the bank password from the task panel, shops, pays with the platform's
     # passwords, saves the answer sheet and submits.
     page.locator(".dock").get_by_text("网上银行").click()
@@ -269,7 +295,13 @@ def test_candidate_recording_masks_secrets_and_examiner_seeks(harness, browser_a
     for ident in attempt.identities:
         secrets |= {
             str(ident[k])
-            for k in ("login_password", "payment_password", "platform_password", "shop_password", "cert_password")
+            for k in (
+                "login_password",
+                "payment_password",
+                "platform_password",
+                "shop_password",
+                "cert_password",
+            )
             if ident.get(k)
         }
     for secret in secrets:
@@ -277,16 +309,22 @@ def test_candidate_recording_masks_secrets_and_examiner_seeks(harness, browser_a
         if len(secret) >= 8:
             assert secret not in text
     assert '"textContent":"' + "*" * len(buyer["login_password"]) + '"' in text  # the task panel, masked
+    assert "参考号：100200" in text and "授权码：********" in text and "验证码：******，5 分钟内有效" in text
+    assert "K7P2Q9XZ" not in text and "482913" not in text and "ZX81QW" not in text
 
     # Within the grace period after submit a batch is still taken; after it, refused.
     token = page.locator("script[data-csrf]").get_attribute("data-csrf")
     headers = {**origin, "X-CSRFToken": token}
-    resp = page.request.post(base + "/replay/batch", data=json.dumps(batch(page="late-page-1")), headers=headers)
+    resp = page.request.post(
+        base + "/replay/batch", data=json.dumps(batch(page="late-page-1")), headers=headers
+    )
     assert resp.status == 200 and resp.json() == {"ack": 0}
     resp = page.request.post(base + "/replay/batch", data=json.dumps(batch(page="late-page-2")))
     assert resp.status == 403  # Playwright's own request: no Origin, no CSRF token
     move_submit_back(rt, attempt.id, 3600)
-    resp = page.request.post(base + "/replay/batch", data=json.dumps(batch(page="late-page-3")), headers=headers)
+    resp = page.request.post(
+        base + "/replay/batch", data=json.dumps(batch(page="late-page-3")), headers=headers
+    )
     assert resp.status == 409 and resp.json()["error"] == "已交卷，录像不再接收"
     context.close()
 
@@ -297,11 +335,15 @@ def test_candidate_recording_masks_secrets_and_examiner_seeks(harness, browser_a
     token = page.locator("script[data-csrf]").get_attribute("data-csrf")
     headers = {**origin, "X-CSRFToken": token}
     resp = page.request.post(
-        base + "/replay/batch", data=json.dumps(batch(page="intruder-01", attempt=attempt.id)), headers=headers
+        base + "/replay/batch",
+        data=json.dumps(batch(page="intruder-01", attempt=attempt.id)),
+        headers=headers,
     )
     assert resp.status == 409
     before = len(stored(rt, attempt.id))
-    resp = page.request.post(base + "/replay/batch", data=json.dumps(batch(page="intruder-02")), headers=headers)
+    resp = page.request.post(
+        base + "/replay/batch", data=json.dumps(batch(page="intruder-02")), headers=headers
+    )
     assert resp.status == 200 and len(stored(rt, attempt.id)) == before  # stored in its own attempt
     page.goto(base + f"/examiner/attempts/{attempt.id}/replay/events.json")
     expect(page).to_have_url(re.compile(r"/staff/login\?next="))

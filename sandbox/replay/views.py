@@ -11,9 +11,20 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext
 from flask_wtf.csrf import ValidationError, validate_csrf
 
@@ -34,6 +45,21 @@ examiner_only = staff_required(StaffRole.EXAMINER)
 # sandboxed iframe, which inherits this page's policy): on the player page only, styles may be inline.
 # Scripts stay 'self' only; the iframe runs none.
 PLAYER_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+RECORDER = Path(__file__).resolve().parent.parent / "static" / "js" / "recorder.js"
+
+
+@bp.app_template_global()
+def replay_recorder_url() -> str:
+    """Where pages load the recorder from: versioned by its modification time, so cached for a day."""
+    return url_for("replay.recorder_js", v=int(RECORDER.stat().st_mtime))
+
+
+@bp.get("/replay/recorder.js")
+def recorder_js():  # noqa: ANN201
+    """static/js/recorder.js, cached by the browser (no request at all on the next page load)."""
+    return send_file(RECORDER, mimetype="text/javascript", max_age=86400 if request.args.get("v") else 0)
 
 
 def _refuse(message: str, status: int) -> tuple[Response, int]:

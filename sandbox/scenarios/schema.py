@@ -472,6 +472,17 @@ SCENARIO_SCHEMA = {
                     ("id", "points", "check"),
                 ),
             },
+            "replay": closed(
+                {
+                    "mask": {
+                        "type": "array",
+                        "items": {"type": "string", "minLength": 1},
+                        "description": "CSS selectors of more elements whose text and input the replay "
+                        "recording masks in the candidate's browser (passwords, codes and keys always are)",
+                    },
+                },
+                description="the examiners' replay of the candidate's pages",
+            ),
         },
         ("id", "version", "title", "level", "module", "minutes", "world", "tasks", "rubric"),
         "a scenario",

@@ -118,7 +118,9 @@
       }
       sending = false;
       if (resp.status === 401 || resp.status === 409) { stop(); return null; }  // no attempt, or closed
-      if (resp.status === 400 || resp.status === 413) { queue.shift(); pump(); return null; }  // never will be
+      if (resp.status === 400 || resp.status === 403 || resp.status === 413) {  // never will be
+        queue.shift(); pump(); return null;
+      }
       scheduleRetry();
       return null;
     }).catch(function () { lasting = null; sending = false; scheduleRetry(); });
@@ -136,6 +138,7 @@
     window.sessionStorage.removeItem(PENDING_KEY);
     left.forEach(function (b) { if (b && b.attempt === attemptId && b.page && b.events) { queue.push(b); } });
   } catch (e) { /* storage unavailable: nothing to resend */ }
+  pump();
 
   // Going away: what is not on the wire in a lasting request goes by beacon; what a beacon cannot
   // carry (over its 64 KB) waits in sessionStorage for the next page of this tab.
