@@ -325,4 +325,3 @@ def storefront_shows_goods(ctx: GradeContext, goods: list[dict[str, Any]]) -> Ch
     if not faults:
         return CheckResult(1.0, "买家在商城中搜到了全部商品，价格正确", evidence)
     return CheckResult(fraction, "；".join(faults), evidence)
-
