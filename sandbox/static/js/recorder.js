@@ -17,6 +17,10 @@
   var FLUSH_MS = 5000, MAX_EVENTS = 200, KEEPALIVE_LIMIT = 60000, MAX_MASK = 64;
   var SECRET_MARKERS = ["password", "passwd", "pwd", "secret", "private_key"];
   var SECRET_KEYS = ["pin", "cvv", "otp", "code", "auth_code"];
+  // Shown secrets, found by the markup they already have (no attribute added for the recorder):
+  // the task panel's passwords (whole), and mails, whose labelled codes and passwords are masked.
+  var SECRET_WHOLE = '[data-secret], dl.identity dd[data-id$="password"]';
+  var SECRET_LINES = '[data-secret-lines], .mailbody, [data-role="mail"] > h2, tr[data-message] a';
   var PEM_PRIVATE = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
   var PEM_BLOCK = /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g;
   // "登录密码：Abc12345", "授权码：K7P2Q9", "付款验证码 123456": the value after the label.
@@ -40,7 +44,7 @@
     var type = String(el.getAttribute("type") || "").toLowerCase();
     return type === "password" || el.hasAttribute("data-rr-is-password") ||
       secretName(el.getAttribute("name")) || secretName(el.id) ||
-      closest(el, "[data-secret]") || closest(el, "[data-secret-lines]") || closest(el, extraSelector) ||
+      closest(el, SECRET_WHOLE) || closest(el, SECRET_LINES) || closest(el, extraSelector) ||
       PEM_PRIVATE.test(value || "") || PEM_PRIVATE.test(el.defaultValue || "");
   };
   var maskInputFn = function (text, el) {
@@ -52,13 +56,13 @@
       .replace(LABELLED, function (all, label, gap, value) { return label + gap + stars(value); });
   };
   var maskTextFn = function (text, el) {
-    if (el && closest(el, "[data-secret-lines]") && !closest(el, "[data-secret]") && !closest(el, extraSelector)) {
+    if (el && closest(el, SECRET_LINES) && !closest(el, SECRET_WHOLE) && !closest(el, extraSelector)) {
       return maskLines(text);
     }
     return text.replace(/\S/g, "*");
   };
   // Text nodes of secret textareas are masked as text too (an emptied textarea keeps its default text).
-  var textSelector = ["[data-secret]", "[data-secret-lines]", "textarea[name*=private_key]",
+  var textSelector = [SECRET_WHOLE, SECRET_LINES, "textarea[name*=private_key]",
                       "textarea[name*=secret]"].concat(extra).join(",");
 
   var randomId = function () {
