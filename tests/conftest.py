@@ -210,3 +210,15 @@ def action_log_rows(rt, attempt_id: int) -> list:  # noqa: ANN001
         )
     finally:
         db.close()
+
+
+def without_ui_items(rubric: list[dict]) -> list[dict]:
+    """A rubric without its UI items and the items requiring them (graded with no Chromium)."""
+    dropped: set[str] = set()
+    kept = []
+    for item in rubric:
+        if item["check"]["kind"] == "ui" or dropped & set(item.get("requires", [])):
+            dropped.add(item["id"])
+        else:
+            kept.append(item)
+    return kept

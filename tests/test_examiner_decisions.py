@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sandbox.control import people
 from sandbox.control.models import Attempt, Exam, GradeRun, ReviewRequest, ScoreOverride, StaffRole
 from sandbox.examiner import scoring
-from tests.conftest import make_app, shop_member
+from tests.conftest import make_app, shop_member, without_ui_items
 
 ID = "b2c-purchase"
 REAL = Path(__file__).resolve().parent.parent / "scenarios" / ID
@@ -48,13 +48,7 @@ def folder(tmp_path: Path) -> Path:
     dest = tmp_path / "scenarios" / ID
     shutil.copytree(REAL, dest, ignore=shutil.ignore_patterns("__pycache__"))
     data = _yaml(dest)
-    dropped: set[str] = set()
-    kept = []
-    for item in data["rubric"]:
-        if item["check"]["kind"] == "ui" or dropped & set(item.get("requires", [])):
-            dropped.add(item["id"])
-        else:
-            kept.append(item)
+    kept = without_ui_items(data["rubric"])
     data["rubric"] = [
         *kept,
         {

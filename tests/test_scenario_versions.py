@@ -22,7 +22,7 @@ from sandbox.control import people
 from sandbox.control.models import Attempt, GradeRun, StaffRole
 from sandbox.scenarios.loader import ScenarioCatalog, folder_digest
 from sandbox.scenarios.versions import VersionRefused, attempt_scenario, grading_problems, version_folder
-from tests.conftest import make_app, shop_member
+from tests.conftest import make_app, shop_member, without_ui_items
 
 ID = "b2c-purchase"
 REAL = Path(__file__).resolve().parent.parent / "scenarios" / ID
@@ -52,13 +52,7 @@ def folder(tmp_path: Path) -> Path:
     dest = tmp_path / "scenarios" / ID
     shutil.copytree(REAL, dest, ignore=shutil.ignore_patterns("__pycache__"))
     data = _yaml(dest)
-    dropped: set[str] = set()
-    kept = []
-    for item in data["rubric"]:
-        if item["check"]["kind"] == "ui" or dropped & set(item.get("requires", [])):
-            dropped.add(item["id"])
-        else:
-            kept.append(item)
+    kept = without_ui_items(data["rubric"])
     marker = {"id": "marker", "points": 5, "text": {"zh": "标记", "en": "Marker"}}
     data["rubric"] = [*kept, {**marker, "check": {"kind": "state", "name": "versions.marker"}}]
     data["version"] = 2

@@ -80,22 +80,7 @@ def override(
 ) -> ScoreOverride:
     """Set an item's points by hand, with a mandatory reason; later regrades keep it."""
     item = _item(attempt, item_id)
-    points = parse_points(raw_points, item.max_points)
-    row = ScoreOverride(
-        attempt_id=attempt.id,
-        item_id=item_id,
-        points=points,
-        old_points=item.points,
-        graded_points=item.graded_points,
-        reason=_reason(reason),
-        by=by,
-        at=datetime.now(),
-    )
-    db.add(row)
-    db.flush()
-    refresh_score(attempt)
-    db.commit()
-    return row
+    return _add_override(db, attempt, item, parse_points(raw_points, item.max_points), reason, by)
 
 
 def withdraw_override(
@@ -105,10 +90,17 @@ def withdraw_override(
     item = _item(attempt, item_id)
     if item.source != "override":
         raise Conflict(N_("该评分项没有人工改分"))
+    return _add_override(db, attempt, item, None, reason, by)
+
+
+def _add_override(
+    db: Session, attempt: Attempt, item: FinalItem, points: float | None, reason: str | None, by: str
+) -> ScoreOverride:
+    """Append an override row (points None: withdrawn) and store the score as it now counts."""
     row = ScoreOverride(
         attempt_id=attempt.id,
-        item_id=item_id,
-        points=None,
+        item_id=item.item_id,
+        points=points,
         old_points=item.points,
         graded_points=item.graded_points,
         reason=_reason(reason),
