@@ -53,6 +53,12 @@ def from_env(instance: Path | None = None) -> dict:
         "HTTPS": _flag("SANDBOX_HTTPS", False),
         "HOST": os.environ.get("SANDBOX_HOST", "127.0.0.1"),
         "PORT": int(os.environ.get("SANDBOX_PORT", "5000")),
+        # Candidates' pages record themselves for the examiners' replay; batches arriving this long after
+        # the submission are still accepted.
+        "REPLAY_RECORDING": _flag("SANDBOX_REPLAY_RECORDING", True),
+        "REPLAY_GRACE_SECONDS": int(os.environ.get("SANDBOX_REPLAY_GRACE_SECONDS", "60")),
+        # Pass mark of the reports, as a share of a paper's maximum.
+        "PASS_SHARE": float(os.environ.get("SANDBOX_PASS_SHARE", "0.6")),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "SESSION_COOKIE_HTTPONLY": True,
