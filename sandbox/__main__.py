@@ -354,7 +354,14 @@ def scenarios_verify(scenario_id: str, seeds: int | None, seed: tuple[int, ...])
     failures = runs = 0
     with tempfile.TemporaryDirectory(prefix="sandbox-verify-") as tmp:
         data = Path(tmp)
-        app = create_app({"DATA_DIR": data, "CONTROL_DB_URL": f"sqlite:///{data / 'control.sqlite'}"})
+        # The proofs grade worlds; recording the solutions' pages for a replay would only slow them.
+        app = create_app(
+            {
+                "DATA_DIR": data,
+                "CONTROL_DB_URL": f"sqlite:///{data / 'control.sqlite'}",
+                "REPLAY_RECORDING": False,
+            }
+        )
         harness = Harness(app)
         try:
             for s in seed_list:

@@ -166,9 +166,11 @@ def first_address_id(candidates, client) -> int:  # noqa: ANN001
 
 @pytest.fixture(scope="session")
 def browser_app(tmp_path_factory: pytest.TempPathFactory, templates_dir: Path):  # noqa: ANN201
-    """One application for the browser tests (served on loopback by the harness)."""
+    """One application for the browser tests (served on loopback by the harness). Pages do not
+    record themselves for the replay here (the scenario proofs need no recording); tests/test_replay.py
+    turns recording on for its own test."""
     data = tmp_path_factory.mktemp("browser-data")
-    app = make_app(data, templates_dir, WTF_CSRF_ENABLED=True)
+    app = make_app(data, templates_dir, WTF_CSRF_ENABLED=True, REPLAY_RECORDING=False)
     yield app
     app.extensions["sandbox"].grading.stop()
 

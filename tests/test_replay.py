@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
@@ -231,7 +232,16 @@ def _login(page, base: str, ticket: str, password: str) -> None:  # noqa: ANN001
     expect(page.locator(".taskpanel")).to_contain_text("购买")
 
 
-def test_candidate_recording_masks_secrets_and_examiner_seeks(harness, browser_app) -> None:  # noqa: ANN001
+@pytest.fixture
+def recording(browser_app):  # noqa: ANN001, ANN201
+    """The shared browser app with recording on for one test (it is off for the scenario proofs)."""
+    browser_app.config["REPLAY_RECORDING"] = True
+    yield browser_app
+    browser_app.config["REPLAY_RECORDING"] = False
+
+
+def test_candidate_recording_masks_secrets_and_examiner_seeks(harness, recording) -> None:  # noqa: ANN001
+    browser_app = recording
     rt = browser_app.extensions["sandbox"]
     db = rt.control.session()
     exam = people.create_exam(db, "RP-1", "录像测试考试", ["b2c-purchase"])
