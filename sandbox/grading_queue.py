@@ -85,13 +85,11 @@ class GradingQueue:
         requested_by: str | None = None,
         reason: str | None = None,
         batch_id: int | None = None,
-        db: Any = None,
     ) -> Job:
         """Queue an attempt for grading (with the current scenario version if `use_current`; an
         examiner's regrade with its policy, who asked, why, and its batch).
 
-        The job is committed to the control database before this returns (in `db` if given, which
-        is then committed: a batch's jobs are written with the batch).
+        The job is committed to the control database before this returns.
         """
         row = GradeJob(
             attempt_id=attempt_id,
@@ -104,8 +102,7 @@ class GradingQueue:
             reason=reason,
             batch_id=batch_id,
         )
-        own = db is None
-        db = self.rt.control.session() if own else db
+        db = self.rt.control.session()
         try:
             db.add(row)
             db.flush()
@@ -117,8 +114,7 @@ class GradingQueue:
                 self._waiting.pop(row.id, None)
             raise
         finally:
-            if own:
-                db.close()
+            db.close()
         if self.grades_here:
             self._ensure_worker()
             self._wake.set()
