@@ -10,6 +10,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, ses
 from flask_babel import gettext
 from sqlalchemy import select
 
+from sandbox import select_locale
 from sandbox.binding import control_db, done, refused
 from sandbox.control.models import (
     Attempt,
@@ -163,7 +164,10 @@ def regrade_batch(batch_id: int):
         run = next((r for r in a.grade_runs if r.batch_id == batch.id), None)
         earlier = [r for r in a.grade_runs if r.status == "done" and (run is None or r.id < run.id)]
         rows.append({"job": job, "attempt": a, "run": run, "before": earlier[-1].score if earlier else None})
-    return render_template("examiner/regrade_batch.html", batch=batch, progress=progress, rows=rows)
+    titles = {s.id: s.title("en" if select_locale() == "en" else "zh") for s in runtime().scenarios.all()}
+    return render_template(
+        "examiner/regrade_batch.html", batch=batch, progress=progress, rows=rows, titles=titles
+    )
 
 
 @bp.get("/regrades/<int:batch_id>.json")
