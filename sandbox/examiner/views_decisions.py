@@ -234,19 +234,15 @@ def _manual_items() -> list[dict]:
         manual = [i for i in s.rubric if i["check"]["kind"] == "manual"]
         if not manual:
             continue
-        attempts = [
-            a
+        # Each attempt's items as they count, worked out once for all of the scenario's manual items.
+        finals = [
+            {i.item_id: i.source for i in final_items(a)}
             for a in db.scalars(select(Attempt).where(Attempt.scenario_id == s.id))
             if a.status != AttemptStatus.ACTIVE
         ]
         for item in manual:
-            waiting = marked = 0
-            for a in attempts:
-                fi = next((i for i in final_items(a) if i.item_id == item["id"]), None)
-                if fi is None:
-                    continue
-                waiting += fi.source == PENDING
-                marked += fi.source == "manual"
+            sources = [f[item["id"]] for f in finals if item["id"] in f]
+            waiting, marked = sources.count(PENDING), sources.count("manual")
             out.append({"scenario": s, "item": item, "waiting": waiting, "marked": marked})
     return out
 
