@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup browser translations assets lint bench clean
+.PHONY: run serve test test-postgres setup browser translations assets lint bench clean
 
 setup: $(VENV)/.installed browser translations assets
 
@@ -30,8 +30,20 @@ run: setup
 	$(PY) -m sandbox init-db --demo
 	$(PY) app.py
 
+# An exam centre's server: gunicorn with WORKERS processes (configure PostgreSQL, Redis and Celery by
+# SANDBOX_* variables, README "Running an exam centre").
+WORKERS ?= 4
+serve: setup
+	$(PY) -m sandbox init-db --demo
+	$(PY) -m sandbox serve --workers $(WORKERS)
+
 test: setup
-	$(PY) -m pytest -q -p no:cacheprovider -n auto
+	$(PY) -m pytest -q -p no:cacheprovider -n $$(( $$(nproc) * 2 )) --dist worksteal
+
+# The whole suite with every test app's worlds on PostgreSQL (needs the server at its standard port).
+test-postgres: setup
+	SANDBOX_TEST_WORLD_STORE=$${SANDBOX_TEST_POSTGRES:-postgresql://postgres@127.0.0.1:5432/} \
+		$(PY) -m pytest -q -p no:cacheprovider -n $$(( $$(nproc) * 2 )) --dist worksteal
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

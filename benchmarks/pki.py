@@ -89,16 +89,16 @@ def main() -> None:
     with_figure = world_median(rt, scenario, args.worlds)
     import sandbox.control.attempts as attempts
 
-    def without_ca(p: Path, base: str = "default") -> None:
-        generate.build_world(p, base, authority=False)
+    def without_ca(p: Path) -> None:
+        """The template stays the base world's image: no authority added."""
 
-    attempts.build_world = without_ca
+    attempts.add_authority = without_ca
     try:
         without = temp_app()
         rt2 = without.extensions["sandbox"]
         without_figure = world_median(rt2, rt2.scenarios.get(args.scenario), args.worlds)
     finally:
-        attempts.build_world = generate.build_world
+        attempts.add_authority = generate.add_authority
     print(f"world {with_figure:.1f} ms (median of {args.worlds}, {args.scenario}, CA in the template)")
     print(f"world without CA {without_figure:.1f} ms (ratio {with_figure / without_figure:.2f})")
 

@@ -31,7 +31,7 @@ HARNESS_USER = "harness"
 # The fields of an identity (seed_data/overlay.py make_identities), for the generated reference.
 IDENTITY_FIELDS = {
     "role": "the role, as in world.accounts (buyer, seller, merchant, applicant, teller, operator, approver, payee, "
-    "dispatcher)",
+    "dispatcher, holder, ra_officer, enterprise)",
     "name": "a made-up Chinese name, the bank account's holder",
     "id_number": "an 18-digit 身份证号 with a valid check digit (what the bank's counter checks)",
     "mobile": "an 11-digit mobile number",
@@ -60,6 +60,8 @@ IDENTITY_FIELDS = {
     "dispatch_login": "dispatcher: the login of the station's dispatch desk (调度台, /logistics/dispatch/login)",
     "dispatch_password": "dispatcher: the dispatch desk's password",
     "cert_password": "an identity given a certificate (`cert:`): the certificate's password in its store",
+    "b2b_login": "enterprise: the B2B trade platform's member login (/b2b/login)",
+    "b2b_password": "enterprise: the B2B trade platform's password",
     "cert_login": "operator/approver/merchant with `cert_login: true`: the site accepts it only with a certificate",
     "ra_login": "ra_officer: the login of the CA's RA console (RA 审核台, /ca/ra/login)",
     "ra_password": "ra_officer: the RA console's password",
@@ -95,12 +97,18 @@ class SolveContext:
         self, page: Any, url: str, selector: str, count: int = 1, text: str | None = None, timeout_s: int = 90
     ) -> None:
         """Wait until the page at `url` shows `count` elements matching `selector` (with `text`, only those
-        whose text is exactly that), then open it: for what NPCs do on the world clock. The page asks its
-        server as a reload would, and Playwright polls that condition every half second."""
-        page.wait_for_function(
-            _SHOWN_JS, arg=[url, selector, count, text], polling=500, timeout=timeout_s * 1000
-        )
-        page.goto(url)
+        whose text is exactly that), then open it: for what NPCs do on the world clock."""
+        wait_until_shown(page, url, selector, count, text, timeout_s)
+
+
+def wait_until_shown(
+    page: Any, url: str, selector: str, count: int = 1, text: str | None = None, timeout_s: int = 90
+) -> None:
+    """Wait until the page at `url` shows `count` elements matching `selector`, then open it (steps that
+    have no SolveContext at hand). The page asks its server as a reload would, and Playwright polls that
+    condition every half second."""
+    page.wait_for_function(_SHOWN_JS, arg=[url, selector, count, text], polling=500, timeout=timeout_s * 1000)
+    page.goto(url)
 
 
 # A condition Playwright polls: the latest fetch of the URL showed enough matches (one fetch at a time).

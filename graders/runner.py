@@ -50,15 +50,10 @@ def _rubric_note(rubric_source: str, used: Any, taken: Any) -> str:
     return "graded with the current version on request, not the one the attempt was taken under"
 
 
-def final_snapshot(rt: Any, attempt: Attempt) -> Path:
+def final_snapshot(rt: Any, attempt: Attempt) -> Path | str:
     """The submitted attempt's world as it was closed, kept once: every grading run reads a copy of it,
     never the live world (a regrade months later grades what the candidate left)."""
-    world = Path(attempt.world_path)
-    final = rt.store.snapshots / f"{world.stem}-final.sqlite"
-    if not final.exists():
-        made = rt.store.snapshot(world, f"{world.stem}-final-partial")
-        made.replace(final)  # whole or absent: a crash mid-copy leaves no half-made final image
-    return final
+    return rt.store.final_image(attempt.world_path)
 
 
 def grade_attempt(
@@ -111,11 +106,7 @@ def grade_attempt(
         started = time.perf_counter()
         folder = run_dir(rt, run.id)
         folder.mkdir(parents=True, exist_ok=True)
-        source = (
-            Path(attempt.world_path)
-            if attempt.status == AttemptStatus.ACTIVE
-            else final_snapshot(rt, attempt)
-        )
+        source = attempt.world_path if attempt.status == AttemptStatus.ACTIVE else final_snapshot(rt, attempt)
         snapshot = rt.store.snapshot(source, f"{attempt.key}-run{run.id}")
         frozen = attempt.submitted_real if attempt.status != AttemptStatus.ACTIVE else time.time()
         world = open_world(snapshot, read_only=True, frozen_real=frozen, actor="grader")

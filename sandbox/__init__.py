@@ -38,24 +38,42 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale)
 
-    from sandbox import binding, domains, filters, headers, login_guard, parsing, sessions
+    from sandbox import binding, domains, filters, headers, login_guard, ops, parsing, sessions
+    from sandbox.admin import guard as exam_hall
+    from sandbox.admin.views import bp as admin_bp
+    from sandbox.admin.views_proctor import bp as proctor_bp
+    from sandbox.certificates.views import bp as certificates_bp
     from sandbox.exam.views import bp as exam_bp
     from sandbox.examiner.views import bp as examiner_bp
     from sandbox.examiner.views_reports import bp as reports_bp
     from sandbox.practice.views import bp as practice_bp
     from sandbox.replay.views import bp as replay_bp
+    from sandbox.theory import views_candidate  # noqa: F401  (its routes are on theory_bp)
+    from sandbox.theory.views import bp as theory_bp
     from sandbox.vendor import bp as vendor_bp
 
     domains.load_npc_actions()
     filters.init_app(app)
     parsing.init_app(app)  # before the blueprints: their <int:…> parameters use its converter
     headers.init_app(app)
+    ops.init_app(app)  # request ids (and JSON request logs) from the first moment of a request
     sessions.init_app(app)  # first: a stale login is dropped before anything reads the session
     login_guard.init_app(app)
+    exam_hall.init_app(app)  # before the binding: a paused candidate's request never reaches a world
     binding.init_app(app)  # before CSRF, so a refused request of a candidate is still recorded
     csrf.init_app(app)
     # The exam shell and the staff pages, then every domain's pages (sandbox/domains.py).
-    for bp in (exam_bp, examiner_bp, practice_bp, vendor_bp, reports_bp, replay_bp, *domains.blueprints()):
+    whole_exam = (admin_bp, proctor_bp, theory_bp, certificates_bp)
+    for bp in (
+        exam_bp,
+        examiner_bp,
+        practice_bp,
+        vendor_bp,
+        reports_bp,
+        replay_bp,
+        *whole_exam,
+        *domains.blueprints(),
+    ):
         app.register_blueprint(bp)
 
     @app.errorhandler(CSRFError)

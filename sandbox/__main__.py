@@ -15,7 +15,7 @@ from sandbox.runtime import freeze_startup_heap
 
 DEMO = {
     "exam_code": "DEMO-2026",
-    "exam_title": "2026年电子商务员实操考试（演示）",
+    "exam_title": "2026年电子商务员职业技能考试（演示：理论+实操）",
     "candidates": [
         ("2026010001", "张三", "demo1234"),
         ("2026010002", "李四", "demo1234"),
@@ -23,12 +23,47 @@ DEMO = {
     ],
     "examiner": ("examiner", "考评员 陈老师", "examiner123"),
     "trainee": ("trainee", "学员 小林", "trainee123"),
+    "admin": ("admin", "考务 周老师", "admin123"),
+    # The whole examination: a 20-question theory paper and the b2c-purchase practical part.
+    "rooms": [("第1考场", "01"), ("第1考场", "02"), ("第2考场", "01")],
+    "theory_rules": {
+        "levels": ["电子商务员"],
+        "draw": [
+            {"type": "single", "count": 10},
+            {"type": "multi", "count": 5},
+            {"type": "judge", "count": 5},
+        ],
+        "points": {"single": 4, "multi": 6, "judge": 6},
+        "multi_partial": False,
+        "shuffle_options": True,
+    },
 }
+
+
+def _demo_whole_exam(db, exam) -> None:  # noqa: ANN001
+    """Make the demo exam a whole examination: theory (20 questions, 100 points) and practical parts,
+    rooms and seats. An older demo database (practical part only) is brought up to date."""
+    if exam.theory_rules:
+        return
+    exam.level, exam.kind = "电子商务员", "final"
+    exam.theory_rules, exam.theory_minutes = DEMO["theory_rules"], 90
+    exam.scenario_weights = {sid: round(100 / len(exam.scenario_ids), 2) for sid in exam.scenario_ids}
+    exam.theory_pass = exam.practical_pass = 60
+    for candidate, (room, seat) in zip(exam.candidates, DEMO["rooms"], strict=False):
+        candidate.room, candidate.seat = room, seat
+    db.commit()
 
 
 @click.group()
 def cli() -> None:
     """EC Practical Sandbox (电子商务师实操考试沙箱)."""
+
+
+from sandbox.control.db_cli import db  # noqa: E402
+from sandbox.theory.cli import theory  # noqa: E402
+
+cli.add_command(theory)
+cli.add_command(db)
 
 
 def _rt(app):  # noqa: ANN001, ANN202
@@ -42,22 +77,33 @@ def init_db(demo: bool) -> None:
     from sandbox.control import people
     from sandbox.control.attempts import template_for
     from sandbox.control.models import Exam, Staff, StaffRole
+    from sandbox.theory.bank import load_starter
 
     app = create_app()
     rt = _rt(app)
     click.echo(f"control database: {app.config['CONTROL_DB_URL']}")
+    db = rt.control.session()
+    try:
+        added = load_starter(db)
+        if added:
+            click.echo(f"theory bank: {added} starter questions added")
+    finally:
+        db.close()
     if not demo:
         return
     db = rt.control.session()
     try:
-        if not db.scalars(select(Exam).where(Exam.code == DEMO["exam_code"])).first():
+        exam = db.scalars(select(Exam).where(Exam.code == DEMO["exam_code"])).first()
+        if exam is None:
             exam = people.create_exam(db, DEMO["exam_code"], DEMO["exam_title"], ["b2c-purchase"])
             for ticket, name, password in DEMO["candidates"]:
                 people.add_candidate(db, exam, ticket, name, password)
             db.commit()
+        _demo_whole_exam(db, exam)
         for (username, display, password), role in (
             (DEMO["examiner"], StaffRole.EXAMINER),
             (DEMO["trainee"], StaffRole.TRAINEE),
+            (DEMO["admin"], StaffRole.ADMIN),
         ):
             if not db.scalars(select(Staff).where(Staff.username == username)).first():
                 people.create_staff(db, username, display, role, password)
@@ -72,8 +118,13 @@ def init_db(demo: bool) -> None:
     click.echo(f"  Sandbox:   {base}/")
     click.echo(
         f"  Candidate: {base}/exam/login   ticket {DEMO['candidates'][0][0]} / password {DEMO['candidates'][0][2]}"
+        "  (theory + practical)"
     )
     click.echo(f"  Examiner:  {base}/staff/login  {DEMO['examiner'][0]} / {DEMO['examiner'][2]}")
+    click.echo(
+        f"  Exam admin: {base}/staff/login  {DEMO['admin'][0]} / {DEMO['admin'][2]}  (exams, rosters, proctoring)"
+    )
+    click.echo(f"  Certificate lookup (public): {base}/certificates/verify")
     click.echo(
         f"  Trainee:   {base}/staff/login  {DEMO['trainee'][0]} / {DEMO['trainee'][2]}  (practice mode)"
     )
@@ -83,13 +134,89 @@ def init_db(demo: bool) -> None:
 @cli.command()
 @click.option("--host", default=None)
 @click.option("--port", default=None, type=int)
-def serve(host: str | None, port: int | None) -> None:
-    """Serve the sandbox (threaded; grading runs in-process)."""
+@click.option(
+    "--workers",
+    default=0,
+    type=click.IntRange(min=0),
+    help="gunicorn worker processes (0: the embedded threaded server, one process).",
+)
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(min=1), help="Threads per worker."
+)
+def serve(host: str | None, port: int | None, workers: int, threads: int) -> None:
+    """Serve the sandbox: embedded (threaded, grading in-process) or gunicorn with --workers N."""
+    if workers:
+        from sandbox.server import run_gunicorn
+
+        run_gunicorn(host, port, workers, threads)
+        return
     app = create_app()
     _rt(app).grading.start_background()
     freeze_startup_heap()
     app.run(
         host=host or app.config["HOST"], port=port or app.config["PORT"], threaded=True, use_reloader=False
+    )
+
+
+@cli.group()
+def worlds() -> None:
+    """Prepare the world store."""
+
+
+@worlds.command("warm")
+@click.argument("code")
+@click.option(
+    "--count",
+    default=None,
+    type=click.IntRange(min=0),
+    help="Spares per scenario (default: one per candidate).",
+)
+def worlds_warm(code: str, count: int | None) -> None:
+    """Before exam CODE opens: build its scenarios' templates, and on PostgreSQL copy a spare world
+    per candidate, so that starting an attempt takes a ready copy instead of making one."""
+    from sandbox.control.attempts import template_for
+    from sandbox.control.models import Candidate, Exam
+
+    rt = _rt(create_app())
+    db = rt.control.session()
+    try:
+        exam_row = db.scalars(select(Exam).where(Exam.code == code)).first()
+        if exam_row is None:
+            raise click.ClickException(f"no exam {code}")
+        seats = db.query(Candidate).filter(Candidate.exam_id == exam_row.id).count()
+        scenario_ids = list(exam_row.scenario_ids or [])
+    finally:
+        db.close()
+    for scenario_id in scenario_ids:
+        template, built = template_for(rt, rt.scenarios.get(scenario_id))
+        state = f"built in {built:.1f} s" if built else "ready"
+        line = f"{scenario_id}: template {state}"
+        if rt.store.kind == "postgresql":
+            made = rt.store.prepare_spares(template, seats if count is None else count)
+            line += f", {made} spare world(s) made, {len(rt.store.spares(template))} ready"
+        click.echo(line)
+
+
+@cli.command("grading-worker")
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--loglevel", default="info", show_default=True)
+def grading_worker(concurrency: int, loglevel: str) -> None:
+    """A Celery grading worker (needs SANDBOX_CELERY_BROKER): each process holds one Chromium."""
+    import os
+
+    if not os.environ.get("SANDBOX_CELERY_BROKER"):
+        raise click.ClickException("SANDBOX_CELERY_BROKER is not set (e.g. redis://127.0.0.1:6379/0)")
+    from sandbox.celery_worker import app as celery
+
+    celery.worker_main(
+        [
+            "worker",
+            f"--concurrency={concurrency}",
+            f"--loglevel={loglevel}",
+            "--pool=prefork",
+            "-Q",
+            "sandbox-grading",
+        ]
     )
 
 
@@ -155,7 +282,7 @@ def exam_import(code: str, csv_file: Path) -> None:
 )
 def grade(attempt_id: int, current: bool) -> None:
     """Grade one attempt now and print its result."""
-    from graders.browser import GradingBrowser
+    from graders.drivers import grading_browser
     from graders.runner import grade_attempt
     from sandbox.control.models import Attempt
     from sandbox.control.reconcile import reconcile_attempt
@@ -170,7 +297,7 @@ def grade(attempt_id: int, current: bool) -> None:
     finally:
         db.close()
     reconcile_attempt(rt, attempt_id)  # the examiner's timeline holds every change the world holds
-    browser = GradingBrowser(app, app.config.get("CHROMIUM", ""))
+    browser = grading_browser(app)
     try:
         run = grade_attempt(rt, attempt_id, "cli", browser, use_current=current)
     except DomainError as exc:

@@ -16,7 +16,6 @@ import time
 from contextlib import nullcontext
 from datetime import datetime
 from functools import wraps
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -46,10 +45,12 @@ UNLOGGED_ENDPOINTS = {
     "replay.ingest",
     "replay.recorder_js",
     "exam.status",
+    "theory.status",
     "storefront.product_image",
     "storefront.image",
     "merchant.image",
     "merchant.goods_picture",
+    "b2b.image",
 }
 MAX_REMEMBERED_WORLDS = 8
 SECRET_MARKERS = ("password", "passwd", "pwd", "secret", "private_key")  # form keys containing these
@@ -130,9 +131,7 @@ def open_attempt_world(attempt: Attempt, npc_rules: list) -> World:
     """
     grader = grader_session()
     if grader:
-        return open_world(
-            Path(grader["world"]), read_only=True, frozen_real=grader["frozen_real"], actor="grader"
-        )
+        return open_world(grader["world"], read_only=True, frozen_real=grader["frozen_real"], actor="grader")
     closed = attempt.status != AttemptStatus.ACTIVE
     return open_world(
         attempt.world_path,
@@ -242,8 +241,8 @@ def _request_row(attempt: Attempt, response: Response, world_now: datetime | Non
         kind="request",
         real_at=datetime.now(),
         world_at=world_now,
-        method=request.method,
-        path=unquote(request.full_path.rstrip("?")),
+        method=request.method[:8],  # the column's width (PostgreSQL refuses longer, SQLite would keep it)
+        path=unquote(request.full_path.rstrip("?")).replace("\x00", "\ufffd")[:400],
         form=_recorded_form() or None,
         status_code=response.status_code,
         outcome=_outcome(response),

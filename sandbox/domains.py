@@ -30,6 +30,7 @@ PACKAGES = (
     "sandbox.storefront",
     "sandbox.orders",
     "sandbox.merchant",
+    "sandbox.b2b",
 )
 
 

@@ -10,11 +10,17 @@ practice self-check that waits for its result, runs on this one worker.
 A server killed with jobs queued or running loses none of them: `start_background` recovers what a
 dead process left behind before the worker starts (see `recover`).
 
-Supported set-up for now: ONE serving process per data folder, and it grades. Recovery takes every
-run and job marked running as abandoned by a dead process, so a second grading process started on
-the same data folder would take a live process's job for dead and grade it twice (several processes
-sharing the table come later, with a lease per running job). A process with GRADING_WORKER off
-(SANDBOX_GRADING_WORKER=0) only writes jobs; it neither grades nor recovers.
+Several serving processes (gunicorn workers, machines): only the process holding the grading
+leadership (`sandbox.leader`) grades, recovers and holds a Chromium; the others write jobs, which the
+leader finds within POLL_SECONDS. When the leader dies a surviving process takes over (its deadline
+sweeper tries every sweep) and recovers what the dead one left running. A process with GRADING_WORKER
+off (SANDBOX_GRADING_WORKER=0) only writes jobs.
+
+With Celery configured (SANDBOX_CELERY_BROKER, e.g. redis://127.0.0.1:6379/0) the web processes do not
+grade: each job also sends a `grade_next` task, and Celery workers (`python -m sandbox grading-worker`,
+`sandbox.celery_worker`) each hold one Chromium and grade the oldest queued job. The claim is the same
+conditional UPDATE, so an attempt is never graded twice at once. A job a dead Celery worker left
+running is queued again by the leader once it has been running for GRADING_STALE_SECONDS.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 INTERRUPTED = "interrupted"  # GradeRun status of a run its grading process did not live to finish
 INTERRUPTED_ERROR = "interrupted: the grading process stopped before this run finished; graded again"
+# A job running this long was left by a grading worker that died (a grading run takes seconds).
+GRADING_STALE_SECONDS = 600.0
 GRADED_MODES = ("exam", "practice")
 
 
@@ -67,11 +75,39 @@ class GradingQueue:
         self._idle = threading.Condition()  # notified whenever the worker finishes or finds nothing
         self._busy = False  # the worker is claiming or grading a job (guarded by _idle)
         self._waiting: weakref.WeakValueDictionary[int, Job] = weakref.WeakValueDictionary()
+        self._leaders: dict[str, Any] = {}
+        self.recovered = False
+
+    @property
+    def celery(self) -> bool:
+        """Whether Celery workers grade (a broker is configured)."""
+        return bool(self.rt.config.get("CELERY_BROKER"))
 
     @property
     def grades_here(self) -> bool:
-        """Whether this process grades (config GRADING_WORKER; on unless turned off)."""
-        return bool(self.rt.config.get("GRADING_WORKER", True))
+        """Whether this process may grade (GRADING_WORKER on, unless Celery workers grade)."""
+        return bool(self.rt.config.get("GRADING_WORKER", True)) and not self.celery
+
+    def leads(self, name: str) -> bool:
+        """Whether this process holds the leadership `name` ("grading", "sweeper"), taking it if free."""
+        from sandbox.leader import Leadership
+
+        if name not in self._leaders:
+            self._leaders[name] = Leadership(self.rt.config, name)
+        return self._leaders[name].try_acquire()
+
+    def _grading_leader(self, recover: bool = False) -> bool:
+        """Whether this process grades now: it may, and it leads grading. With `recover`, taking
+        the leadership (at start, or over from a leader that died) first recovers what was left."""
+        if not self.grades_here:
+            return False
+        was = "grading" in self._leaders and self._leaders["grading"].held
+        if not self.leads("grading"):
+            return False
+        if recover and (not was or not self.recovered):
+            self.recovered = True
+            self.recover()
+        return True
 
     # -- queueing and waiting ------------------------------------------------------------------
 
@@ -115,10 +151,21 @@ class GradingQueue:
             raise
         finally:
             db.close()
-        if self.grades_here:
+        if self.celery:
+            self._dispatch(1)
+        elif self._grading_leader():
             self._ensure_worker()
             self._wake.set()
         return job
+
+    def _dispatch(self, count: int) -> None:
+        """Ask Celery workers to grade `count` more jobs (each task grades the oldest queued job)."""
+        from sandbox.celery_worker import send_grade_next
+
+        try:
+            send_grade_next(self.rt.config, count)
+        except Exception:  # noqa: BLE001 - the job is queued; the leader sends again (nudge)
+            log.warning("sending %d grading task(s) to Celery failed", count, exc_info=True)
 
     def grade_and_wait(self, attempt_id: int, triggered_by: str, timeout: float = 120) -> Job:
         """Queue an attempt and wait until it is graded (or `timeout` seconds pass)."""
@@ -152,7 +199,7 @@ class GradingQueue:
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait until no job is queued and the worker is idle; True if so (at once if we do not grade)."""
-        if not self.grades_here:
+        if not self._grading_leader():
             return True
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._idle:
@@ -187,7 +234,7 @@ class GradingQueue:
 
     def _live_browser(self):  # noqa: ANN202
         """The worker's Chromium, (re)started if it is not running: a crash costs one job, not all."""
-        from graders.browser import GradingBrowser
+        from graders.drivers import grading_browser
 
         if self.browser is not None and not self.browser.is_alive():
             try:
@@ -196,7 +243,7 @@ class GradingQueue:
                 log.warning("closing a dead grading browser failed", exc_info=True)
             self.browser = None
         if self.browser is None:
-            self.browser = GradingBrowser(self.rt.app, self.rt.config.get("CHROMIUM", ""))
+            self.browser = grading_browser(self.rt.app)
         return self.browser
 
     def _claim(self) -> GradeJob | None:
@@ -330,15 +377,68 @@ class GradingQueue:
         self._wake.set()
         if self._worker is not None and self._worker.is_alive():
             self._worker.join(timeout=60)
+        for leadership in self._leaders.values():
+            leadership.release()  # another process may lead now
 
     # -- a serving process ---------------------------------------------------------------------
 
     def start_background(self) -> None:
-        """What a serving process runs beside requests: recovery and the worker (if it grades), and
-        the deadline sweeper."""
-        if self.grades_here and self.recover():
+        """What a serving process runs beside requests: recovery and the worker (if it grades and
+        leads grading), and the deadline sweeper (which runs in the process leading sweeps)."""
+        if self._grading_leader(recover=True):
             self._ensure_worker()
         self.start_deadline_sweeper()
+
+    def requeue_stale(self, older_than: float = GRADING_STALE_SECONDS) -> int:
+        """Queue again the jobs running for longer than `older_than` seconds (their worker died)."""
+        from datetime import timedelta
+
+        db = self.rt.control.session()
+        try:
+            cutoff = datetime.now() - timedelta(seconds=older_than)
+            count = db.execute(
+                update(GradeJob)
+                .where(GradeJob.status == GradeJobStatus.RUNNING, GradeJob.started_at < cutoff)
+                .values(status=GradeJobStatus.QUEUED, started_at=None)
+            ).rowcount
+            db.commit()
+            return int(count or 0)
+        finally:
+            db.close()
+
+    def nudge(self, older_than: float = 30.0) -> int:
+        """With Celery: send a task for every job queued longer than `older_than` seconds (a task
+        lost with a web process, or a worker that died); returns how many were sent."""
+        from datetime import timedelta
+
+        db = self.rt.control.session()
+        try:
+            cutoff = datetime.now() - timedelta(seconds=older_than)
+            waiting = db.scalar(
+                select(func.count(GradeJob.id)).where(
+                    GradeJob.status == GradeJobStatus.QUEUED, GradeJob.created_at < cutoff
+                )
+            )
+        finally:
+            db.close()
+        if waiting:
+            self._dispatch(int(waiting))
+        return int(waiting or 0)
+
+    def background_round(self, now: float | None = None) -> None:
+        """One round of the background duties this process leads: take grading over from a dead
+        leader; with Celery, requeue jobs of dead workers and resend lost tasks; sweep deadlines."""
+        if self._grading_leader(recover=True):
+            self._ensure_worker()
+        if self.celery and self.leads("sweeper"):
+            if self.requeue_stale():
+                self.recovered = True
+            self.nudge()
+        return self._sweep_if_leader(now)
+
+    def _sweep_if_leader(self, now: float | None) -> None:
+        if self.leads("sweeper"):
+            self.sweep(now)
 
     def recover(self) -> int:
         """Put back what a dead process left unfinished; returns how many jobs are now queued.
@@ -425,24 +525,38 @@ class GradingQueue:
             log.warning("grading recovery: %d run(s) interrupted, %d job(s) queued", len(interrupted), queued)
         return int(queued or 0)
 
-    def start_deadline_sweeper(self, every: float = 10.0) -> None:
-        """Auto-submit attempts whose time ran out even if nobody touches them again."""
+    def sweep(self, now: float | None = None) -> None:
+        """Submit the attempts and theory papers whose time ran out (unless their candidate is paused)."""
         from sandbox.control.attempts import enforce_deadline
+        from sandbox.control.models import Candidate
+        from sandbox.theory.sitting import sweep_due as sweep_theory
 
-        def sweep() -> None:
+        db = self.rt.control.session()
+        try:
+            now = time.time() if now is None else now
+            for attempt in db.scalars(
+                select(Attempt)
+                .outerjoin(Candidate, Attempt.candidate_id == Candidate.id)
+                .where(
+                    Attempt.status == AttemptStatus.ACTIVE,
+                    Attempt.deadline_real <= now,
+                    Candidate.paused_at.is_(None),  # a paused candidate's time stands still
+                )
+            ):
+                enforce_deadline(self.rt, db, attempt, now)
+            sweep_theory(db, now)
+        finally:
+            db.close()
+
+    def start_deadline_sweeper(self, every: float = 10.0) -> None:
+        """Auto-submit attempts whose time ran out even if nobody touches them again (in the one
+        process leading sweeps), and the other background duties (`background_round`)."""
+
+        def loop() -> None:
             while not self._stop.wait(every):
-                db = self.rt.control.session()
                 try:
-                    now = time.time()
-                    for attempt in db.scalars(
-                        select(Attempt).where(
-                            Attempt.status == AttemptStatus.ACTIVE, Attempt.deadline_real <= now
-                        )
-                    ):
-                        enforce_deadline(self.rt, db, attempt, now)
-                except Exception:  # noqa: BLE001 - try again at the next sweep
-                    log.warning("deadline sweep failed", exc_info=True)
-                finally:
-                    db.close()
+                    self.background_round()
+                except Exception:  # noqa: BLE001 - try again at the next round
+                    log.warning("background round failed", exc_info=True)
 
-        threading.Thread(target=sweep, name="deadline-sweeper", daemon=True).start()
+        threading.Thread(target=loop, name="deadline-sweeper", daemon=True).start()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from sandbox.errors import N_, DomainError
@@ -34,8 +34,19 @@ class DbIdConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    """Make every `<int:…>` route parameter a bounded database id."""
+    """Make every `<int:…>` route parameter a bounded database id; refuse NUL characters in input."""
     app.url_map.converters["int"] = DbIdConverter
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        # No text a user types holds a NUL, and PostgreSQL cannot store one: refused, nothing changes.
+        values = list(request.args.values())  # a NUL in the path simply matches no page (404)
+        form_types = ("application/x-www-form-urlencoded", "multipart/form-data")
+        size_ok = (request.content_length or 0) <= (current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+        if request.method == "POST" and request.mimetype in form_types and size_ok:
+            values.extend(request.form.values())
+        if any("\x00" in v for v in values):
+            raise DomainError(N_("提交的内容不能有控制字符，未作任何修改"))
 
 
 def parse_int(raw: str | None, name: str, *, low: int = 0, high: int = MAX_DB_INT) -> int:

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 
 from sandbox.control.db import ControlDB
 from sandbox.scenarios.loader import ScenarioCatalog
-from sandbox.worlds.store import WorldStore
+from sandbox.worlds.store import make_store
 
 
 class Runtime:
@@ -17,7 +17,7 @@ class Runtime:
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.control = ControlDB(config["CONTROL_DB_URL"])
-        self.store = WorldStore(config["DATA_DIR"], config.get("TEMPLATES_DIR"))
+        self.store = make_store(config)
         self.scenarios = ScenarioCatalog(config["SCENARIOS_DIR"])
         self.app: Flask | None = None
         self._queue = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -20,9 +21,14 @@ def hash_login_password(password: str) -> str:
     return generate_password_hash(password, method=LOGIN_METHOD)
 
 
-def hash_world_secret(secret: str) -> str:
-    """Hash a simulated in-world password."""
-    return generate_password_hash(secret, method=WORLD_METHOD)
+def hash_world_secret(secret: str, salt: str | None = None) -> str:
+    """Hash a simulated in-world password. A template's NPC logins pass a `salt` drawn from the world's
+    seed, so that the same seed builds the same world byte for byte (the format is Werkzeug's)."""
+    if salt is None:
+        return generate_password_hash(secret, method=WORLD_METHOD)
+    iterations = int(WORLD_METHOD.rsplit(":", 1)[1])
+    digest = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt.encode(), iterations).hex()
+    return f"{WORLD_METHOD}${salt}${digest}"
 
 
 def check_secret(stored: str | None, given: str) -> bool:

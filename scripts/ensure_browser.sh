@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Make sure a Chromium and CJK fonts are present (Debian's packages; never a downloaded browser).
+# Make sure a Chromium, its WebDriver (for Selenium grading) and CJK fonts are present (Debian's packages; never a downloaded browser).
 set -euo pipefail
 if [[ -n "${SANDBOX_CHROMIUM:-}" && -x "${SANDBOX_CHROMIUM}" ]]; then
   have_browser=1
-elif [[ -x /usr/bin/chromium ]]; then
+elif [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
   have_browser=1
 else
   have_browser=0

@@ -8,9 +8,8 @@ from datetime import datetime
 from pathlib import Path
 
 from faker import Faker
-from sqlalchemy import create_engine, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
 from sandbox.bank import notices
 from sandbox.bank import services as bank
@@ -21,8 +20,9 @@ from sandbox.orders import payments
 from sandbox.storefront.models import Category, Customer, Product, Shop, Sku
 from sandbox.worlds.base import Event, WorldMeta
 from sandbox.worlds.clock import WorldClock
+from sandbox.worlds.store import new_engine
 from sandbox.worlds.world import World
-from seed_data import logistics_seed, pki_seed
+from seed_data import b2b_seed, logistics_seed, pki_seed
 from seed_data.lists import BANKS, CATEGORIES, SELLING_POINTS, SHOP_SUFFIXES
 
 BASES = {"default"}
@@ -148,6 +148,7 @@ def populate(w: World, rng: random.Random, fake: Faker) -> None:
         # Each shop is signed up with the payment platform; its keys are made on its first sale.
         payments.open_setup(w, shop)
     logistics_seed.populate(w)
+    b2b_seed.populate(w)  # the B2B platform's NPC companies and listings (their own generator)
     # Stock is moves in the warehouse: each SKU's quantity above arrives as its opening stock.
     logistics_seed.opening_stock(w, list(db.execute(select(Sku.code, Sku.quantity).order_by(Sku.id))))
     db.flush()
@@ -158,6 +159,20 @@ def bank_mail_address(bank_code: str) -> str:
     return notices.bank_mail_address(bank_code)
 
 
+def add_authority(path: Path) -> None:
+    """Found the certificate authority (fresh keys) in a world built without one.
+
+    A scenario's template is the base world's image (shared by every scenario on that base) with its
+    own authority added, so worlds of different scenarios never share CA keys."""
+    engine = new_engine(path)
+    with Session(engine) as db:
+        w = World(db, WorldClock(EPOCH, None), actor="system")
+        pki_seed.populate(w)
+        db.execute(delete(Event))
+        db.commit()
+    engine.dispose()
+
+
 def build_world(path: Path, base: str = "default", seed: int = BASE_SEED, *, authority: bool = True) -> None:
     """Create a complete template world database at `path`.
 
@@ -165,7 +180,7 @@ def build_world(path: Path, base: str = "default", seed: int = BASE_SEED, *, aut
     are fresh for every template (`authority=False` leaves it out, for worlds that need none)."""
     if base not in BASES:
         raise ValueError(f"unknown world base {base!r}")
-    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+    engine = new_engine(path)  # a SQLite file, or an empty PostgreSQL database
     create_world_schema(engine)
     with Session(engine) as db:
         w = World(db, WorldClock(EPOCH, None), actor="system")

@@ -8,7 +8,7 @@ from typing import Any
 
 from sandbox.mail import services as mail
 from sandbox.worlds.world import World
-from seed_data import bank_seed, fulfilment_seed, gateway_seed, logistics_seed, pki_seed, shop_seed
+from seed_data import b2b_seed, bank_seed, fulfilment_seed, gateway_seed, logistics_seed, pki_seed, shop_seed
 from seed_data.fakes import derived_secret, seeded_faker
 from seed_data.generate import bank_mail_address, card_number
 from seed_data.lists import BANKS
@@ -41,6 +41,7 @@ def make_identities(seed: int, accounts: list[dict[str, Any]]) -> list[dict[str,
         bank_seed.identity_fields(seed, spec, out[-1], out[:-1])
         logistics_seed.identity_fields(seed, spec, out[-1], out[:-1])
         pki_seed.identity_fields(seed, spec, out[-1])
+        b2b_seed.identity_fields(seed, spec, out[-1], out[:-1])
         if spec["role"] == "merchant":  # the candidate's own shop and its back office
             out[-1].update(shop_seed.merchant_fields(seed, out[-1]))
     return out
@@ -75,6 +76,7 @@ def apply_overlay(
     logistics_seed.overlay(w, identities, accounts, params)
     gateway_seed.overlay(w, identities)
     pki_seed.overlay(w, identities, accounts, params)
+    b2b_seed.overlay(w, identities, accounts, params)
 
 
 def welcome(w: World, box: object, ident: dict[str, Any]) -> None:

@@ -19,8 +19,15 @@ from sandbox.worlds.store import open_world
 SCENARIO = "b2c-purchase"
 
 
+# SANDBOX_TEST_WORLD_STORE=postgresql://… runs the suite's apps with their worlds on PostgreSQL
+# (`make test-postgres`); each test process names its databases with its own prefix and drops them.
+WORLD_STORE = os.environ.get("SANDBOX_TEST_WORLD_STORE", "")
+WORLD_PREFIX = f"t{os.getpid()}_"
+
+
 def make_app(data: Path, templates: Path, **extra):  # noqa: ANN003, ANN201
-    """An application on its own control database and world folder."""
+    """An application on its own control database and world folder (or the PostgreSQL world store)."""
+    store = {"WORLD_STORE": WORLD_STORE, "WORLD_STORE_PREFIX": WORLD_PREFIX} if WORLD_STORE else {}
     return create_app(
         {
             "TESTING": True,
@@ -29,9 +36,20 @@ def make_app(data: Path, templates: Path, **extra):  # noqa: ANN003, ANN201
             "CONTROL_DB_URL": f"sqlite:///{data / 'control.sqlite'}",
             "SECRET_KEY": "test-secret",
             "WTF_CSRF_ENABLED": False,
+            **store,
             **extra,
         }
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_worlds():  # noqa: ANN202
+    """Drop this test process's PostgreSQL worlds at the end (when the suite runs on PostgreSQL)."""
+    yield
+    if WORLD_STORE:
+        from sandbox.worlds.pgstore import PostgresWorldStore
+
+        PostgresWorldStore(WORLD_STORE, WORLD_PREFIX).drop_all()
 
 
 @pytest.fixture(scope="session")

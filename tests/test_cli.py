@@ -35,7 +35,16 @@ def test_init_db_demo_is_idempotent_and_prints_logins(env: Path) -> None:
     db = _db()
     assert len(list(db.scalars(select(Exam)))) == 1
     assert len(list(db.scalars(select(Candidate)))) == 3
-    assert {s.role for s in db.scalars(select(Staff))} == {"examiner", "trainee"}
+    assert {s.role for s in db.scalars(select(Staff))} == {"examiner", "trainee", "admin"}
+    # The demo exam is a whole examination: a 20-question theory paper and the practical part.
+    exam = db.scalars(select(Exam)).one()
+    assert exam.theory_rules and sum(r["count"] for r in exam.theory_rules["draw"]) == 20
+    assert exam.scenario_ids == ["b2c-purchase"] and exam.level == "电子商务员"
+    from sandbox.theory.models import Question
+    from sandbox.theory.paper import validate_rules
+
+    assert len(list(db.scalars(select(Question)))) >= 200
+    validate_rules(exam.theory_rules, db)  # the starter bank can fill the paper
     db.close()
 
 

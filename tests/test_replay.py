@@ -393,3 +393,34 @@ def test_candidate_recording_masks_secrets_and_examiner_seeks(harness, recording
     submit_mark.click()
     expect(clock).to_have_attribute("data-at", str(min(max(submit_at, start), end)))
     context.close()
+
+
+def test_an_idle_page_sends_nothing_while_the_countdown_ticks(harness, recording) -> None:  # noqa: ANN001
+    rt = recording.extensions["sandbox"]
+    db = rt.control.session()
+    exam = people.create_exam(db, "RP-2", "录像测试考试二", ["b2c-purchase"])
+    people.add_candidate(db, exam, "RP0101", "周九", "ticket-pass")
+    db.commit()
+    db.close()
+    context = _context(harness)
+    page = context.new_page()
+    _login(page, harness.browser.server.base_url, "RP0101", "ticket-pass")
+    page.wait_for_function("() => window.sandboxReplay && window.sandboxReplay.acked > 0")
+    page.wait_for_function("() => window.sandboxReplay.pending() === 0")
+    db = rt.control.session()
+    cand = db.scalars(select(Candidate).where(Candidate.ticket_no == "RP0101")).one()
+    attempt = db.scalars(select(Attempt).where(Attempt.candidate_id == cand.id)).one()
+    db.close()
+    before = len(stored(rt, attempt.id))
+
+    # The countdown ticks; whatever the recorder holds is cut and sent, and there is nothing.
+    timer = page.locator("#timer")
+    shown = timer.text_content()
+    expect(timer).not_to_have_text(shown or "")
+    page.evaluate("() => window.sandboxReplay.flush()")
+    assert page.evaluate("() => window.sandboxReplay.pending()") == 0
+    assert len(stored(rt, attempt.id)) == before
+    # The first snapshot keeps the countdown as an empty box of its size.
+    text = "\n".join(gzip.decompress(r.data).decode() for r in stored(rt, attempt.id))
+    assert '"class":"timer","rr_width"' in text
+    context.close()

@@ -21,7 +21,7 @@ from sandbox.scenarios.versions import archive, attempt_scenario
 from sandbox.worlds.npc import run_due
 from sandbox.worlds.store import open_world
 from sandbox.worlds.world import READ_ONLY_MESSAGE
-from seed_data.generate import build_world
+from seed_data.generate import add_authority, build_world
 from seed_data.overlay import apply_overlay, make_identities
 
 MAX_ANSWER_LENGTH = 500
@@ -36,8 +36,15 @@ def attempt_seed(*parts: object) -> int:
 
 
 def template_for(rt: Any, scenario: Scenario) -> tuple[Path, float | None]:
-    """The scenario's template world, built on first use."""
-    return rt.store.ensure_template(scenario.template_key, lambda p: build_world(p, scenario.world["base"]))
+    """The scenario's template world, built on first use: a copy of its base world's image (built once
+    for every scenario on that base) with the scenario's own certificate authority added."""
+    store = rt.store
+    path = store.template_path(scenario.template_key)
+    if store.exists(path):
+        return path, None
+    base = scenario.world["base"]
+    image, _ = store.ensure_template(scenario.base_image_key, lambda p: build_world(p, base, authority=False))
+    return store.derive_template(scenario.template_key, image, add_authority)
 
 
 def prepare_world(
@@ -119,7 +126,7 @@ def start_attempt(
         status=AttemptStatus.ACTIVE,
         started_at=datetime.fromtimestamp(now),
         started_real=now,
-        deadline_real=now + scenario.minutes * 60,
+        deadline_real=_deadline(candidate, scenario, now),
         answers={},
     )
     db.add(attempt)
@@ -133,6 +140,15 @@ def start_attempt(
             select(Attempt).where(Attempt.candidate_id == candidate.id, Attempt.scenario_id == scenario.id)
         ).one()
     return attempt
+
+
+def _deadline(candidate: Candidate | None, scenario: Scenario, now: float) -> float:
+    """The scenario's minutes, plus the candidate's extra time, within the practical part's window."""
+    if candidate is None:
+        return now + scenario.minutes * 60
+    from sandbox.admin.access import PRACTICAL, deadline
+
+    return deadline(candidate.exam, candidate, PRACTICAL, scenario.minutes, now)
 
 
 def _log(db: Session, attempt: Attempt, name: str, now: float, **payload: Any) -> None:
@@ -207,7 +223,10 @@ def close_world(rt: Any, attempt: Attempt, frozen_real: float) -> None:
 
 
 def enforce_deadline(rt: Any, db: Session, attempt: Attempt, now: float | None = None) -> None:
-    """Auto-submit an attempt whose time is up."""
+    """Auto-submit an attempt whose time is up (not while a proctor has paused its candidate: the
+    clock stands still, and resuming moves the deadline on)."""
+    if attempt.candidate is not None and attempt.candidate.paused_at is not None:
+        return
     now = time.time() if now is None else now
     if attempt.status == AttemptStatus.ACTIVE and now >= attempt.deadline_real:
         submit(rt, db, attempt, "deadline", now)
@@ -255,10 +274,10 @@ def reset_practice(rt: Any, db: Session, scenario: Scenario, attempt: Attempt) -
         raise Forbidden(N_("只有练习模式可以重置"))
     scenario = archive(rt, scenario)
     now = time.time()
-    old_path = Path(attempt.world_path)
+    old_path = attempt.world_path
     name = f"{attempt.key}-r{uuid.uuid4().hex[:8]}"  # a new file: the old world stays whole meanwhile
     path, params, identities = prepare_world(rt, scenario, attempt.seed, attempt.key, now, world_name=name)
-    old = open_world(old_path, write_lock=True, actor="system") if old_path.exists() else None
+    old = open_world(old_path, write_lock=True, actor="system") if rt.store.exists(old_path) else None
     try:
         attempt.world_path = str(path)
         attempt.scenario_version, attempt.scenario_digest = scenario.version, scenario.digest
@@ -278,24 +297,6 @@ def reset_practice(rt: Any, db: Session, scenario: Scenario, attempt: Attempt) -
         if old is not None:
             old.rollback()
             old.close()
-    _drop_retired_worlds(rt, attempt, keep={path, old_path})
+    rt.store.retire(old_path)
+    rt.store.drop_retired(attempt.key, {str(path), str(old_path)}, RETIRED_WORLD_GRACE)
     return attempt
-
-
-def _drop_retired_worlds(rt: Any, attempt: Attempt, keep: set[Path]) -> None:
-    """Remove the attempt's retired worlds once nothing has touched them for a while.
-
-    A request may still be reading or writing a world that a reset (or two quick ones) retired;
-    removing the file under it would make its writes fail. Requests last seconds, so a world left
-    alone for RETIRED_WORLD_GRACE seconds is no longer in use.
-    """
-    now = time.time()
-    for world in rt.store.worlds.glob(f"{attempt.key}*.sqlite"):
-        if world in keep:
-            continue
-        touched = max(
-            (Path(f"{world}{s}").stat().st_mtime for s in ("", "-wal") if Path(f"{world}{s}").exists()),
-            default=0.0,
-        )
-        if now - touched >= RETIRED_WORLD_GRACE:
-            rt.store.drop(world)

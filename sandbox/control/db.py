@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from sandbox.control.models import ControlBase
+from sandbox.certificates import models as _certificate_models  # noqa: F401  (control tables too)
+from sandbox.control.models import ControlBase  # noqa: F401  (with every control table registered)
 from sandbox.replay import models as _replay_models  # noqa: F401  (its table is a control table too)
+from sandbox.theory import models as _theory_models  # noqa: F401  (control tables too)
 
 
 def make_engine(url: str) -> Engine:
@@ -42,22 +44,11 @@ class ControlDB:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_all(self) -> None:
-        """Create missing tables, and add columns that newer code declares to older tables."""
-        ControlBase.metadata.create_all(self.engine)
-        self._add_missing_columns()
+        """Bring the control database to the newest schema: Alembic migrations, under a lock (see
+        sandbox/control/migrations/upgrade.py); a new database gets today's tables at once."""
+        from sandbox.control.migrations.upgrade import upgrade
 
-    def _add_missing_columns(self) -> None:
-        """Bring an older control database up to date (nullable columns only; Alembic comes later)."""
-        inspector = inspect(self.engine)
-        with self.engine.begin() as conn:
-            for table in ControlBase.metadata.sorted_tables:
-                present = {c["name"] for c in inspector.get_columns(table.name)}
-                for column in table.columns:
-                    if column.name not in present and column.nullable:
-                        kind = column.type.compile(dialect=self.engine.dialect)
-                        conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-                for index in table.indexes:
-                    index.create(conn, checkfirst=True)
+        upgrade(self.engine)
 
     def session(self) -> Session:
         """A new session."""

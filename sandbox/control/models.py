@@ -18,6 +18,7 @@ class StaffRole:
 
     EXAMINER = "examiner"
     TRAINEE = "trainee"
+    ADMIN = "admin"  # 考务管理员: exams, rosters, admission tickets, proctoring
 
 
 class Staff(ControlBase):
@@ -47,6 +48,26 @@ class Exam(ControlBase):
     # When candidates were shown their results; review requests (复核申请) are open for review_days after.
     results_published_at: Mapped[datetime | None] = mapped_column(DateTime)
     review_days: Mapped[int | None] = mapped_column(Integer, default=7)
+    # The whole examination (issue 11). An exam made by the older command line has none of these: a
+    # practical part only, open at any time, weighted equally, passed at 60.
+    level: Mapped[str | None] = mapped_column(String(20))  # 电子商务员 … 高级电子商务师
+    kind: Mapped[str | None] = mapped_column(String(10), default="final")  # final | module
+    # Theory part (理论知识): present when theory_rules is set (the paper's drawing rules, see theory).
+    theory_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    theory_minutes: Mapped[int | None] = mapped_column(Integer)
+    theory_opens_at: Mapped[datetime | None] = mapped_column(DateTime)
+    theory_closes_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Practical part (操作技能): present when scenario_ids is not empty.
+    practical_opens_at: Mapped[datetime | None] = mapped_column(DateTime)
+    practical_closes_at: Mapped[datetime | None] = mapped_column(DateTime)
+    scenario_weights: Mapped[dict[str, float] | None] = mapped_column(JSON)  # scenario id -> weight
+    theory_pass: Mapped[float | None] = mapped_column(Float, default=60)
+    practical_pass: Mapped[float | None] = mapped_column(Float, default=60)
+    # Access rules: a proctor's password to start a part, the networks candidates may sit from, and
+    # how many minutes after a part opens a candidate may still enter it for the first time.
+    proctor_password_hash: Mapped[str | None] = mapped_column(String(200))
+    allowed_networks: Mapped[list[str] | None] = mapped_column(JSON)
+    late_entry_minutes: Mapped[int | None] = mapped_column(Integer)
 
     candidates: Mapped[list[Candidate]] = relationship(back_populates="exam", order_by="Candidate.id")
 
@@ -64,6 +85,21 @@ class Candidate(ControlBase):
     password_hash: Mapped[str] = mapped_column(String(200))
     # Bumped by every login and logout: a session cookie carrying an older number is dead.
     session_generation: Mapped[int | None] = mapped_column(Integer, default=0)
+    # From the roster import (issue 11): identity, what eligibility is judged on, where they sit.
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    education: Mapped[str | None] = mapped_column(String(20))
+    work_years: Mapped[float | None] = mapped_column(Float)
+    lower_certificate: Mapped[str | None] = mapped_column(String(20))  # the level already held
+    room: Mapped[str | None] = mapped_column(String(30))
+    seat: Mapped[str | None] = mapped_column(String(10))
+    extra_minutes: Mapped[int | None] = mapped_column(Integer, default=0)
+    # Proctoring: paused since when and why (None: not paused); where the candidate is and was last seen.
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime)
+    pause_reason: Mapped[str | None] = mapped_column(Text)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_seen_path: Mapped[str | None] = mapped_column(String(200))
+    # Parts this candidate has been admitted to (proctor password given, first entry recorded).
+    entered: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     exam: Mapped[Exam] = relationship(back_populates="candidates")
 
@@ -361,3 +397,23 @@ class ReviewRequest(ControlBase):
     score_after: Mapped[float | None] = mapped_column(Float)
 
     attempt: Mapped[Attempt] = relationship()
+
+
+class ProctorAction(ControlBase):
+    """What a proctor did in an exam session, with the reason: pause, resume, extra time, admit.
+
+    Rows are never changed: they are the session's log (考场记录)."""
+
+    __tablename__ = "proctor_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"))
+    room: Mapped[str | None] = mapped_column(String(30))
+    action: Mapped[str] = mapped_column(String(20))  # pause | resume | extra_time | ...
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    candidate: Mapped[Candidate | None] = relationship()

@@ -147,10 +147,10 @@ def reconcile(db: Session, attempt: Attempt, world_path: Path | str | None = Non
     Opens the world on its own connection (the caller must not hold a transaction on it, see the
     module docstring) and commits `db`.
     """
-    from sandbox.worlds.store import engine_for
+    from sandbox.worlds.store import engine_for, world_exists
 
-    path = Path(world_path or attempt.world_path)
-    if not path.exists():
+    path = str(world_path or attempt.world_path)
+    if not world_exists(path):
         return 0
     with attempt_lock(attempt.id):
         world_db = Session(engine_for(path))

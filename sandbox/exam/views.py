@@ -22,6 +22,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from sandbox import domains, login_guard
+from sandbox.admin import access
 from sandbox.binding import bound_scenario, control_db, current_attempt, done, refused
 from sandbox.control import attempts as attempt_service
 from sandbox.control import people, signed_login
@@ -34,7 +35,7 @@ from sandbox.control.models import (
     Staff,
     StaffRole,
 )
-from sandbox.errors import DomainError
+from sandbox.errors import N_, DomainError
 from sandbox.runtime import runtime
 from sandbox.safety import safe_next
 from sandbox.sessions import forget_login, logged_in_person
@@ -61,6 +62,9 @@ def login():
         login_guard.record("candidate", ticket_no, people.login_failure(control_db(), "candidate", ticket_no))
         return render_template("exam/login.html", error=refused(exc), ticket_no=ticket_no or ""), exc.status
     login_guard.record("candidate", ticket_no, LoginOutcome.OK)
+    if not access.address_allowed(candidate.exam, request.remote_addr):
+        message = gettext("本机不在本场考试允许的网络范围内，请在考场机器上作答")
+        return render_template("exam/login.html", error=message, ticket_no=ticket_no or ""), 403
     forget_login()
     generation = people.new_session_generation(control_db(), candidate)
     session["who"] = {"kind": "candidate", "id": candidate.id, "name": candidate.name, "gen": generation}
@@ -91,7 +95,8 @@ def staff_login():
         "name": staff.display_name,
         "gen": generation,
     }
-    return redirect(url_for("examiner.attempts" if staff.role == StaffRole.EXAMINER else "practice.index"))
+    landing = {StaffRole.EXAMINER: "examiner.attempts", StaffRole.ADMIN: "admin.index"}
+    return redirect(url_for(landing.get(staff.role, "practice.index")))
 
 
 @bp.post("/logout")
@@ -123,8 +128,15 @@ def desktop():
             if who.get("role") == StaffRole.TRAINEE:
                 return redirect(url_for("practice.index"))
             return redirect(url_for("exam.login"))
+        exam = candidate.exam
+        if access.gated(exam) or not exam.scenario_ids:
+            # The exam home admits to each part (window, proctor password, late entry).
+            if not (candidate.entered or {}).get(access.PRACTICAL) or not exam.scenario_ids:
+                return redirect(url_for("exam.parts"))
+            if access.part_state(exam, candidate, access.PRACTICAL).state != "open":
+                return redirect(url_for("exam.parts"))
         rt = runtime()
-        scenario = rt.scenarios.get(candidate.exam.scenario_ids[0])
+        scenario = rt.scenarios.get(exam.scenario_ids[0])
         attempt = attempt_service.start_attempt(rt, control_db(), scenario, candidate=candidate)
         session["attempt_id"] = attempt.id
         g.attempt = attempt
@@ -141,11 +153,104 @@ def open_scenario(scenario_id: str):
         return redirect(url_for("exam.login"))
     if scenario_id not in candidate.exam.scenario_ids:
         abort(404)
+    exam = candidate.exam
+    if access.gated(exam) and (
+        not (candidate.entered or {}).get(access.PRACTICAL)
+        or access.part_state(exam, candidate, access.PRACTICAL).state != "open"
+    ):
+        return redirect(url_for("exam.parts"))
     rt = runtime()
     attempt = attempt_service.start_attempt(
         rt, control_db(), rt.scenarios.get(scenario_id), candidate=candidate
     )
     session["attempt_id"] = attempt.id
+    return redirect(url_for("exam.desktop"))
+
+
+PART_STATUS = {
+    "not_started": N_("未开始"),
+    "active": N_("作答中"),
+    "submitted": N_("已交卷"),
+}
+
+
+@bp.get("/exam/parts")
+def parts():
+    """The candidate's exam home: each part with its time window, state and the way in."""
+    candidate = _candidate()
+    if candidate is None:
+        return redirect(url_for("exam.login"))
+    return _parts_page(candidate)
+
+
+def _parts_page(candidate: Candidate, status: int = 200):  # noqa: ANN202
+    """The exam home (after a refused entry, with the refusal's status)."""
+    exam = candidate.exam
+    rows = [_part_row(candidate, part) for part in access.parts(exam)]
+    paused = access.is_paused(candidate)
+    return render_template(
+        "exam/parts.html", exam=exam, candidate=candidate, rows=rows, paused=paused
+    ), status
+
+
+def _part_row(candidate: Candidate, part: str) -> dict:
+    """One part's card on the exam home."""
+    exam = candidate.exam
+    db = control_db()
+    if part == access.THEORY:
+        from sandbox.theory.models import TheorySitting
+
+        sitting = db.scalars(
+            select(TheorySitting).where(
+                TheorySitting.exam_id == exam.id, TheorySitting.candidate_id == candidate.id
+            )
+        ).first()
+        status = (
+            "not_started" if sitting is None else ("active" if sitting.status == "active" else "submitted")
+        )
+    else:
+        attempts = list(db.scalars(select(Attempt).where(Attempt.candidate_id == candidate.id)))
+        if not attempts:
+            status = "not_started"
+        elif len(attempts) >= len(exam.scenario_ids) and all(
+            a.status != AttemptStatus.ACTIVE for a in attempts
+        ):
+            status = "submitted"
+        else:
+            status = "active"
+    return {
+        "part": part,
+        "state": access.part_state(exam, candidate, part),
+        "status": status,
+        "status_label": gettext(PART_STATUS[status]),
+        "done": status == "submitted",
+        "minutes": exam.theory_minutes or access.DEFAULT_THEORY_MINUTES,
+    }
+
+
+@bp.post("/exam/enter/<part>")
+def enter(part: str):
+    """Enter a part of the exam: within its window, with the proctor's password the first time."""
+    candidate = _candidate()
+    if candidate is None:
+        return redirect(url_for("exam.login"))
+    if part not in access.PARTS:
+        abort(404)
+    try:
+        access.check_entry(
+            control_db(),
+            candidate,
+            part,
+            address=request.remote_addr,
+            password=request.form.get("proctor_password"),
+        )
+    except DomainError as exc:
+        control_db().rollback()
+        flash(refused(exc), "error")
+        return _parts_page(candidate, exc.status)
+    if part == access.THEORY:
+        session.pop("attempt_id", None)
+        return redirect(url_for("theory.paper_page"))
     return redirect(url_for("exam.desktop"))
 
 
@@ -219,10 +324,19 @@ def _results_page(candidate: Candidate, status: int = 200):  # noqa: ANN202
         }
         for a in attempts
     ]
+    result = None
+    if published:
+        from sandbox.certificates.results import exam_result
+
+        lang = "en" if session.get("lang") == "en" else "zh"
+        result = exam_result(
+            db, candidate.exam, candidate, title=lambda sid: runtime().scenarios.get(sid).title(lang)
+        )
     return render_template(
         "exam/results.html",
         candidate=candidate,
         published=published,
+        result=result,
         rows=rows,
         deadline=decisions.review_deadline(candidate.exam),
         now=datetime.now(),
@@ -261,7 +375,11 @@ def status():
     attempt = current_attempt()
     if attempt is None:
         return jsonify({"error": "not logged in"}), 401
-    return jsonify({"status": attempt.status, "seconds_left": attempt_service.seconds_left(attempt)})
+    state = {"status": attempt.status, "seconds_left": attempt_service.seconds_left(attempt)}
+    candidate = _candidate()
+    if candidate is not None and access.is_paused(candidate):
+        state["paused"] = True  # the countdown shows why time stands still
+    return jsonify(state)
 
 
 @bp.get("/signed-login/<token>")
@@ -325,4 +443,5 @@ def shell_context():
         "desktop_apps": domains.desktop_apps(scenario.world.get("apps")),
         "seconds_left": attempt_service.seconds_left(attempt),
         "attempt_closed": attempt.status != AttemptStatus.ACTIVE,
+        "exam_home": attempt.mode == "exam" and attempt.exam is not None and access.gated(attempt.exam),
     }

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from sandbox import select_locale
 from sandbox.binding import control_db, done, refused
+from sandbox.control.access import staff_required
 from sandbox.control.models import (
     Attempt,
     AttemptStatus,
@@ -21,6 +22,7 @@ from sandbox.control.models import (
     RegradePolicy,
     ReviewRequest,
     ReviewStatus,
+    StaffRole,
 )
 from sandbox.errors import N_, DomainError, NotFound
 from sandbox.examiner import decisions
@@ -323,7 +325,12 @@ def publish(exam_id: int):
         control_db().rollback()
         flash(refused(exc), "error")
         return redirect(url_for("examiner.attempts", exam=exam.id)), 303
+    from sandbox.certificates.services import issue_for_exam
+
+    issued = issue_for_exam(control_db(), exam, (session.get("who") or {}).get("name", ""))
     done(gettext("成绩已公布，考生可在 %(days)s 天内申请复核", days=exam.review_days))
+    if issued:
+        done(gettext("已为 %(n)s 名合格考生签发证书", n=len(issued)))
     return redirect(url_for("examiner.attempts", exam=exam.id))
 
 
@@ -355,3 +362,24 @@ def answer_review(review_id: int):
         return _failed(rq.attempt, exc)
     done(gettext("已答复复核申请"))
     return redirect(url_for("examiner.attempt", attempt_id=rq.attempt_id) + "#reviews")
+
+
+@bp.get("/exams/<int:exam_id>/results")
+@staff_required(StaffRole.EXAMINER, StaffRole.ADMIN)
+def exam_results(exam_id: int):
+    """The whole examination's results: both parts, pass or fail per part and overall, certificates."""
+    from sandbox.certificates.results import exam_results as results_of
+
+    exam = control_db().get(Exam, exam_id)
+    if exam is None:
+        abort(404)
+    lang = "en" if session.get("lang") == "en" else "zh"
+
+    def title(sid: str) -> str:
+        try:
+            return runtime().scenarios.get(sid).title(lang)
+        except KeyError:
+            return sid
+
+    results = results_of(control_db(), exam, title=title)
+    return render_template("examiner/exam_results.html", exam=exam, results=results)

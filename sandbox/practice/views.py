@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, send_file, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -109,3 +109,26 @@ def reset():
     forget_session_world()
     done(gettext("已重置练习环境"))
     return redirect(url_for("exam.desktop"))
+
+
+@bp.get("/training")
+def training():
+    """Training progress over the modules toward the final exam: a trainee's own, or (for examiners
+    and exam administrators) every trainee's."""
+    from sandbox.practice import training as progress
+
+    who = session.get("who") or {}
+    if who.get("kind") != "staff":
+        return redirect(url_for("exam.staff_login", next=request.full_path))
+    db = control_db()
+    if who.get("role") == StaffRole.TRAINEE:
+        people = [db.get(Staff, who["id"])]
+    elif who.get("role") in (StaffRole.EXAMINER, StaffRole.ADMIN):
+        people = progress.trainees(db)
+    else:
+        abort(403)
+    table = []
+    for person in people:
+        rows = progress.progress(db, runtime(), person)
+        table.append({"staff": person, "rows": rows, "ready": progress.readiness(rows)})
+    return render_template("practice/training.html", table=table, own=who.get("role") == StaffRole.TRAINEE)

@@ -152,6 +152,11 @@ class Scenario:
         """Templates are built once per (scenario, version, base, generator and world schema)."""
         return f"{self.id}-v{self.version}-{self.world['base']}-g{GENERATOR_VERSION}-{world_build_digest()}"
 
+    @property
+    def base_image_key(self) -> str:
+        """The base world's image every scenario on that base starts from (no certificate authority)."""
+        return f"base-{self.world['base']}-g{GENERATOR_VERSION}-{world_build_digest()}"
+
     def title(self, lang: str = "zh") -> str:
         """Title in the given language (falls back to Chinese)."""
         return self.data["title"].get(lang) or self.data["title"]["zh"]

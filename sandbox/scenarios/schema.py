@@ -31,6 +31,7 @@ ACCOUNT_ROLES = (
     "dispatcher",
     "holder",
     "ra_officer",
+    "enterprise",
 )
 
 
@@ -243,7 +244,9 @@ SCENARIO_SCHEMA = {
                                 "cert_login": {
                                     "type": "boolean",
                                     "description": "operator/approver: enterprise online banking accepts this "
-                                    "user only with a certificate; merchant: the same at the payment platform",
+                                    "user only with a certificate; merchant: the same at the payment platform; "
+                                    "enterprise (with company.approved): the B2B platform asks for an enterprise "
+                                    "certificate of the company after the password",
                                 },
                                 "signed_mails": closed(
                                     {
@@ -380,9 +383,29 @@ SCENARIO_SCHEMA = {
                                     "merchant: goods in the warehouse and a purchase order sent to a supplier",
                                 ),
                                 "company": {
-                                    "type": "string",
-                                    "description": "operator/approver: identities with the same key share one "
-                                    "company account (default: one company)",
+                                    "oneOf": [
+                                        {
+                                            "type": "string",
+                                            "description": "operator/approver: identities with the same key "
+                                            "share one company account (default: one company)",
+                                        },
+                                        closed(
+                                            {
+                                                "approved": {
+                                                    "type": "boolean",
+                                                    "description": "true: the company is already an approved "
+                                                    "member; false (default): the candidate fills in the profile",
+                                                },
+                                                "bank": {
+                                                    "enum": list(ACCOUNT_ROLES),
+                                                    "description": "the company of this earlier operator/approver "
+                                                    "identity (its name, code and enterprise account)",
+                                                },
+                                            },
+                                            (),
+                                            "enterprise: the B2B platform member's company",
+                                        ),
+                                    ],
                                 },
                             },
                             ("role",),

@@ -1,22 +1,31 @@
 """WorldStore: build a template once per scenario version, clone it per attempt, snapshot, drop.
 
 SQLite is the embedded default: a template is a database file and a world is a copy of it,
-which is what makes a new world cost milliseconds instead of a fresh generation.
+which is what makes a new world cost milliseconds instead of a fresh generation. An exam centre
+puts worlds on PostgreSQL instead (`sandbox.worlds.pgstore`: a database per world, cloned with
+`CREATE DATABASE … TEMPLATE …`). Code outside this package names a world by its *locator*, a string:
+a file path for SQLite, a SQLAlchemy URL for PostgreSQL; `open_world`, `engine_for` and
+`canonical_hash` take either.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
@@ -48,21 +57,49 @@ def _begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_LOCK) else "BEGIN")
 
 
+def is_postgres(locator: Path | str) -> bool:
+    """Whether a world locator names a PostgreSQL database (else it is a SQLite file)."""
+    return str(locator).startswith("postgresql")
+
+
+def new_engine(locator: Path | str) -> Engine:
+    """A new engine for the world at `locator` (SQLite file or PostgreSQL URL), not cached."""
+    if is_postgres(locator):
+        from sandbox.worlds.pgstore import world_engine
+
+        return world_engine(str(locator))
+    engine = create_engine(f"sqlite:///{locator}", poolclass=NullPool)
+    sa_event.listen(engine, "connect", _sqlite_pragmas)
+    sa_event.listen(engine, "begin", _begin)
+    return engine
+
+
 def engine_for(path: Path | str) -> Engine:
-    """Return a cached engine for the world database at `path`."""
+    """Return a cached engine for the world database at `path` (a file, or a PostgreSQL URL)."""
     key = str(path)
     with _ENGINES_LOCK:
         engine = _ENGINES.get(key)
         if engine is not None:
             _ENGINES.move_to_end(key)
             return engine
-        engine = create_engine(f"sqlite:///{key}", poolclass=NullPool)
-        sa_event.listen(engine, "connect", _sqlite_pragmas)
-        sa_event.listen(engine, "begin", _begin)
+        engine = new_engine(key)
         _ENGINES[key] = engine
         while len(_ENGINES) > _ENGINE_CACHE_SIZE:
             _ENGINES.popitem(last=False)[1].dispose()
         return engine
+
+
+def world_exists(locator: Path | str) -> bool:
+    """Whether the world at `locator` exists (a file, or a database that accepts a connection)."""
+    if not is_postgres(locator):
+        return Path(locator).exists()
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        with engine_for(locator).connect():
+            return True
+    except OperationalError:
+        return False
 
 
 def forget_engine(path: Path | str) -> None:
@@ -97,21 +134,82 @@ def open_world(
     return World(db, clock, read_only=read_only, actor=actor)
 
 
-def canonical_hash(path: Path | str) -> str:
-    """SHA-256 of the world's SQL dump: equal worlds hash equal whatever the file layout."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+def _canonical(value: Any) -> Any:
+    """A value as JSON can write it, the same whichever database it was read from."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def canonical_rows(locator: Path | str) -> Iterator[str]:
+    """Every row of every table, as canonical JSON lines, tables by name, rows by key.
+
+    Tables are read through their declared models (WorldBase's metadata: types as the code knows
+    them, the same on every store); a table no model declares is read as the database describes it."""
+    from sqlalchemy import MetaData, Table, inspect
+
+    from sandbox.worlds.base import WorldBase
+
+    engine = new_engine(locator)
     try:
-        digest = hashlib.sha256()
-        for line in conn.iterdump():
-            digest.update(line.encode())
-            digest.update(b"\n")
-        return digest.hexdigest()
+        with engine.connect() as conn:
+            reflected = MetaData()
+            for name in sorted(inspect(conn).get_table_names()):
+                if name == "sqlite_sequence":
+                    continue
+                table = WorldBase.metadata.tables.get(name)
+                if table is None:
+                    table = Table(name, reflected, autoload_with=conn)
+                order = list(table.primary_key.columns) or list(table.columns)
+                yield json.dumps(name)
+                for row in conn.execute(select(table).order_by(*order)):
+                    values = {k: _canonical(v) for k, v in row._mapping.items()}
+                    yield json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
     finally:
-        conn.close()
+        engine.dispose()
+
+
+def canonical_hash(path: Path | str) -> str:
+    """SHA-256 of the world's rows in canonical form: equal worlds hash equal whatever the file
+    layout, and whichever store (SQLite or PostgreSQL) holds them."""
+    digest = hashlib.sha256()
+    for line in canonical_rows(path):
+        digest.update(line.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on a folder held by this process (other processes and workers wait); the
+    folder itself is locked, so no lock file is left beside what it holds."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def make_store(config: dict[str, Any]) -> Any:
+    """The world store the configuration names: PostgreSQL when WORLD_STORE is a postgresql:// URL,
+    else SQLite files under DATA_DIR."""
+    url = config.get("WORLD_STORE") or ""
+    if is_postgres(url):
+        from sandbox.worlds.pgstore import PostgresWorldStore
+
+        return PostgresWorldStore(url, config.get("WORLD_STORE_PREFIX") or "sbx_", config["DATA_DIR"])
+    return WorldStore(config["DATA_DIR"], config.get("TEMPLATES_DIR"))
 
 
 class WorldStore:
-    """Files for templates, worlds and snapshots under one root folder."""
+    """Files for templates, worlds and snapshots under one root folder (SQLite)."""
+
+    kind = "sqlite"
 
     def __init__(self, root: Path, templates: Path | None = None) -> None:
         self.root = Path(root)
@@ -131,7 +229,8 @@ class WorldStore:
         path = self.template_path(key)
         if path.exists():
             return path, None
-        with self._lock:
+        # One build per template: threads of this process, and other workers on the same folder, wait.
+        with self._lock, folder_lock(self.templates):
             if path.exists():
                 return path, None
             started = time.perf_counter()
@@ -141,6 +240,21 @@ class WorldStore:
             forget_engine(tmp)
             os.replace(tmp, path)
             return path, time.perf_counter() - started
+
+    def derive_template(
+        self, key: str, source: Path, finish: Callable[[Path], None]
+    ) -> tuple[Path, float | None]:
+        """A template made once from a copy of another (`source`) and a finishing step; as ensure_template."""
+
+        def build(tmp: Path) -> None:
+            shutil.copyfile(source, tmp)
+            finish(tmp)
+
+        return self.ensure_template(key, build)
+
+    def exists(self, locator: Path | str) -> bool:
+        """Whether the world (or template, or snapshot) exists."""
+        return Path(locator).exists()
 
     def world_path(self, name: str) -> Path:
         """Where the world called `name` lives."""
@@ -175,7 +289,36 @@ class WorldStore:
             dst.close()
         return dest
 
-    def drop(self, path: Path) -> None:
+    def final_image(self, locator: Path | str) -> Path:
+        """The submitted world as it was closed, copied once (a later call returns the same copy)."""
+        world = Path(locator)
+        final = self.snapshots / f"{world.stem}-final.sqlite"
+        if not final.exists():
+            made = self.snapshot(world, f"{world.stem}-final-partial")
+            made.replace(final)  # whole or absent: a crash mid-copy leaves no half-made final image
+        return final
+
+    def retire(self, locator: Path | str) -> None:
+        """Note that a world is no longer the attempt's (the file's last change dates it here)."""
+
+    def drop_retired(self, prefix: str, keep: set[str], grace: float) -> None:
+        """Remove worlds named `prefix*` (but not those in `keep`) untouched for `grace` seconds.
+
+        A request may still be reading or writing a world that a reset retired; removing the file
+        under it would make its writes fail. Requests last seconds, so a world left alone for `grace`
+        seconds is no longer in use."""
+        now = time.time()
+        for world in self.worlds.glob(f"{prefix}*.sqlite"):
+            if str(world) in keep:
+                continue
+            touched = max(
+                (Path(f"{world}{s}").stat().st_mtime for s in ("", "-wal") if Path(f"{world}{s}").exists()),
+                default=0.0,
+            )
+            if now - touched >= grace:
+                self.drop(world)
+
+    def drop(self, path: Path | str) -> None:
         """Remove a world or snapshot file."""
         forget_engine(path)
         for suffix in ("", "-journal", "-wal", "-shm"):

@@ -191,6 +191,9 @@
     maskInputFn: maskInputFn,
     maskTextSelector: textSelector,
     maskTextFn: maskTextFn,
+    // A ticking countdown is left out (kept as an empty box of its size): it would cut a batch every few
+    // seconds from every idle page of the hall, and the player shows the exam's time itself.
+    blockSelector: "[data-replay-block]",
     inlineStylesheet: false,
     slimDOMOptions: "all",
     recordCanvas: false,
