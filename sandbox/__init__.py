@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from sandbox.vendor import bp as vendor_bp
 
     domains.load_npc_actions()
+    domains.load_search_sources()
     filters.init_app(app)
     parsing.init_app(app)  # before the blueprints: their <int:…> parameters use its converter
     headers.init_app(app)

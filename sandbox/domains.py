@@ -25,12 +25,16 @@ PACKAGES = (
     "sandbox.pki",
     "sandbox.bank",
     "sandbox.mail",
+    "sandbox.web",
     "sandbox.gateway",
     "sandbox.logistics",
     "sandbox.storefront",
     "sandbox.orders",
     "sandbox.merchant",
+    "sandbox.search",
     "sandbox.b2b",
+    "sandbox.forum",
+    "sandbox.marketing",
 )
 
 
@@ -57,6 +61,7 @@ class Domain:
     views: str | None = None  # a module with `bp`, the domain's blueprint (pages in the world)
     npc_actions: str | None = None  # registers @npc_action functions
     checks: tuple[str, ...] = ()  # grader modules registering @check functions about the domain
+    sources: tuple[str, ...] = ()  # modules registering the domain's public documents (worlds.public)
     app: DesktopApp | None = None
     more_apps: tuple[DesktopApp, ...] = ()  # a domain with two apps (the CA's site and the certificate store)
 
@@ -109,6 +114,13 @@ def load_npc_actions() -> None:
     for domain in all_domains():
         if domain.npc_actions:
             importlib.import_module(domain.npc_actions)
+
+
+def load_search_sources() -> None:
+    """Import every domain's modules that hand public documents to search (they register themselves)."""
+    for domain in all_domains():
+        for module in domain.sources:
+            importlib.import_module(module)
 
 
 def check_modules() -> list[str]:

@@ -22,7 +22,7 @@ from sandbox.worlds.base import Event, WorldMeta
 from sandbox.worlds.clock import WorldClock
 from sandbox.worlds.store import new_engine
 from sandbox.worlds.world import World
-from seed_data import b2b_seed, logistics_seed, pki_seed
+from seed_data import b2b_seed, forum_seed, logistics_seed, marketing_seed, pki_seed, search_seed, web_seed
 from seed_data.lists import BANKS, CATEGORIES, SELLING_POINTS, SHOP_SUFFIXES
 
 BASES = {"default"}
@@ -149,9 +149,16 @@ def populate(w: World, rng: random.Random, fake: Faker) -> None:
         payments.open_setup(w, shop)
     logistics_seed.populate(w)
     b2b_seed.populate(w)  # the B2B platform's NPC companies and listings (their own generator)
+    # The world's web, forum and shops' mailing lists draw from their own generators (seeded by the
+    # base seed), so adding them changed nothing drawn above.
+    seed = w.meta().seed
+    web_seed.populate(w, seed)
+    forum_seed.populate(w, seed)
+    marketing_seed.populate(w, seed)
     # Stock is moves in the warehouse: each SKU's quantity above arrives as its opening stock.
     logistics_seed.opening_stock(w, list(db.execute(select(Sku.code, Sku.quantity).order_by(Sku.id))))
     db.flush()
+    search_seed.index(w)  # last: everything public is in place
 
 
 def bank_mail_address(bank_code: str) -> str:

@@ -8,7 +8,19 @@ from typing import Any
 
 from sandbox.mail import services as mail
 from sandbox.worlds.world import World
-from seed_data import b2b_seed, bank_seed, fulfilment_seed, gateway_seed, logistics_seed, pki_seed, shop_seed
+from seed_data import (
+    b2b_seed,
+    bank_seed,
+    forum_seed,
+    fulfilment_seed,
+    gateway_seed,
+    logistics_seed,
+    marketing_seed,
+    pki_seed,
+    search_seed,
+    shop_seed,
+    web_seed,
+)
 from seed_data.fakes import derived_secret, seeded_faker
 from seed_data.generate import bank_mail_address, card_number
 from seed_data.lists import BANKS
@@ -42,6 +54,9 @@ def make_identities(seed: int, accounts: list[dict[str, Any]]) -> list[dict[str,
         logistics_seed.identity_fields(seed, spec, out[-1], out[:-1])
         pki_seed.identity_fields(seed, spec, out[-1])
         b2b_seed.identity_fields(seed, spec, out[-1], out[:-1])
+        web_seed.identity_fields(seed, spec, out[-1])
+        forum_seed.identity_fields(seed, spec, out[-1])
+        marketing_seed.identity_fields(seed, spec, out[-1])
         if spec["role"] == "merchant":  # the candidate's own shop and its back office
             out[-1].update(shop_seed.merchant_fields(seed, out[-1]))
     return out
@@ -77,6 +92,10 @@ def apply_overlay(
     gateway_seed.overlay(w, identities)
     pki_seed.overlay(w, identities, accounts, params)
     b2b_seed.overlay(w, identities, accounts, params)
+    web_seed.overlay(w, identities, accounts, params)
+    forum_seed.overlay(w, identities, accounts, params)
+    marketing_seed.overlay(w, identities, accounts, params)
+    search_seed.refresh(w)  # last: what the overlay published is searchable from the first page
 
 
 def welcome(w: World, box: object, ident: dict[str, Any]) -> None:

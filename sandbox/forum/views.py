@@ -1,0 +1,5 @@
+"""Pages of the forum domain."""
+
+from flask import Blueprint
+
+bp = Blueprint("forum", __name__, url_prefix="/forum")
