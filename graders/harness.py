@@ -68,6 +68,9 @@ IDENTITY_FIELDS = {
 }
 
 
+SOLUTION_TIMEOUT_MS = 30_000  # Playwright's default wait in a solution's browser context
+
+
 @dataclass
 class SolveContext:
     """What a solution knows: the attempt's parameters and identities, and where the sandbox is."""
@@ -197,7 +200,9 @@ class Harness:
         """Run `solve(page, ctx)` from a solution file in a fresh browser context."""
         module = load_solution(solution)
         context = self.browser.browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(10_000)
+        # A solution only waits for what will come: a generous limit costs nothing on a quick machine and
+        # keeps a loaded one (an exam-hall server, CI with every worker busy) from stopping a right solution.
+        context.set_default_timeout(SOLUTION_TIMEOUT_MS)
         if trace:
             context.tracing.start(screenshots=True, snapshots=True)
         try:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # Control-plane logins in tests need no expensive hashing (set before sandbox is imported).
 os.environ.setdefault("SANDBOX_LOGIN_HASH", "pbkdf2:sha256:1000")
@@ -23,6 +24,11 @@ SCENARIO = "b2c-purchase"
 # (`make test-postgres`); each test process names its databases with its own prefix and drops them.
 WORLD_STORE = os.environ.get("SANDBOX_TEST_WORLD_STORE", "")
 WORLD_PREFIX = f"t{os.getpid()}_"
+
+
+# The tests' assertions on pages wait up to 15 s (Playwright's default is 5 s): on a machine where every
+# worker runs a Chromium the same page can take seconds longer, and a right page must not fail.
+expect.set_options(timeout=15_000)
 
 
 def make_app(data: Path, templates: Path, **extra):  # noqa: ANN003, ANN201

@@ -11,6 +11,7 @@ DOMAIN = Domain(
     views="sandbox.b2b.views",
     npc_actions="sandbox.b2b.npc",
     checks=("graders.checks.b2b_market", "graders.checks.b2b_documents", "graders.checks.b2b_deals"),
+    sources=("sandbox.b2b.public_docs",),
     app=DesktopApp(
         "b2b", N_("B2B交易平台"), "商", "b2b", "b2b.home", ("b2b", "b2b_docs", "b2b_deals"), position=55
     ),

@@ -4,42 +4,20 @@
   QQ, WeChat, URLs, e-mail addresses): buyers contact the company through the platform.
 - No banned words: absolute claims the advertising law forbids (最好, 第一, 国家级 …) and words of
   illegal trade (高仿, 代开发票 …).
+
+Both lists live in sandbox/content_rules.py, shared with the forum and marketing mail.
 - A unit price within the category's usual range (a price far outside it is usually a wrong unit).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from sandbox.content_rules import BANNED_WORDS, CONTACT_PATTERNS, find_banned, find_contact
 from sandbox.errors import N_
 
-CONTACT_PATTERNS = (
-    re.compile(r"1[3-9][0-9][\s-]?[0-9]{4}[\s-]?[0-9]{4}"),  # a mobile number
-    re.compile(r"0[0-9]{2,3}[\s-]?[0-9]{7,8}"),  # a landline with its area code
-    re.compile(r"(?i)(qq|扣扣|企鹅)\s*[:：号]?\s*[0-9]{5,11}"),
-    re.compile(r"(?i)(微信|vx|wx|weixin|v信)\s*[:：号]?\s*[A-Za-z0-9_-]{5,20}"),
-    re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
-    re.compile(r"(?i)(https?://|www\.)\S+|\b[a-z0-9-]+\.(com|cn|net|org)\b"),
-)
-BANNED_WORDS = (
-    "最好",
-    "最佳",
-    "最优",
-    "最低价",
-    "第一",
-    "国家级",
-    "顶级",
-    "极品",
-    "万能",
-    "全网最",
-    "高仿",
-    "A货",
-    "假货",
-    "代开发票",
-    "走私",
-    "免检",
-)
+__all__ = ["BANNED_WORDS", "CONTACT_PATTERNS", "find_banned", "find_contact", "review"]
+
 FIELD_MESSAGES = {
     "title": N_("标题中不能含有联系方式（电话、QQ、微信、网址或邮箱），请删除后重新提交"),
     "product": N_("产品名称中不能含有联系方式（电话、QQ、微信、网址或邮箱）"),
@@ -70,20 +48,6 @@ class Finding:
 
     reason: str
     detail: str
-
-
-def find_contact(text: str) -> str:
-    """The first contact detail in the text, or ""."""
-    for pattern in CONTACT_PATTERNS:
-        found = pattern.search(text or "")
-        if found:
-            return found.group(0)
-    return ""
-
-
-def find_banned(text: str) -> str:
-    """The first banned word in the text, or ""."""
-    return next((word for word in BANNED_WORDS if word.lower() in (text or "").lower()), "")
 
 
 def review(

@@ -60,8 +60,8 @@ def seller_required(view=None, *, shop: bool = True):  # noqa: ANN001, ANN201
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside the seller centre (no open redirect)."""
-    if target and target.startswith("/seller/") and not target.startswith("//"):
+    """Only a path inside the seller centre or its marketing mail (no open redirect)."""
+    if target and target.startswith(("/seller/", "/marketing/")) and not target.startswith("//"):
         return target
     return url_for("merchant.home")
 

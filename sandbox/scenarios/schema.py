@@ -456,6 +456,35 @@ SCENARIO_SCHEMA = {
                                         "enum": ["text", "id", "phone", "money", "date", "set", "choice"],
                                         "description": "how the answer is normalised before comparing",
                                     },
+                                    "table": closed(
+                                        {
+                                            "id": {
+                                                "type": "string",
+                                                "description": "the table this field is a cell of: the fields "
+                                                "with the same table id are shown together as one table",
+                                            },
+                                            "row": {
+                                                "type": "integer",
+                                                "minimum": 1,
+                                                "maximum": 20,
+                                                "description": "the cell's row (1 = the first)",
+                                            },
+                                            "column": {
+                                                "type": "string",
+                                                "description": "the cell's column key, the same in every row "
+                                                "(e.g. supplier); checks such as answer.table name columns by it",
+                                            },
+                                            "header": {
+                                                **I18N,
+                                                "description": "the column's heading (default: the label of "
+                                                "the column's first cell)",
+                                            },
+                                        },
+                                        ("id", "row", "column"),
+                                        "a cell of a comparison table on the answer sheet (each cell is an "
+                                        "answer field with its own id, label and type; graded per row and field "
+                                        "by answer.table or a domain's table check)",
+                                    ),
                                     "options": {
                                         "type": "array",
                                         "minItems": 2,

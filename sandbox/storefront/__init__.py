@@ -9,6 +9,7 @@ DOMAIN = Domain(
     models="sandbox.storefront.models",
     views="sandbox.storefront.views",
     checks=("graders.checks.storefront",),
+    sources=("sandbox.storefront.public_docs",),
     app=DesktopApp(
         "shop", N_("商城"), "商", "shop", "storefront.index", ("storefront", "orders"), position=10
     ),
