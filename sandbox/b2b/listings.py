@@ -340,18 +340,7 @@ def _check_images(files: list, already: int = 0) -> list[uploads.CheckedImage]:
 
 def _add_images(w: World, listing: Listing, checked: list[uploads.CheckedImage]) -> None:
     for image in checked:
-        listing.images.append(
-            ListingImage(
-                filename=image.filename,
-                content_type=image.content_type,
-                size=len(image.data),
-                width=image.width,
-                height=image.height,
-                sha256=image.sha256,
-                data=image.data,
-                created_at=w.now(),
-            )
-        )
+        listing.images.append(ListingImage(**image.columns(w.now())))
     w.db.flush()
 
 

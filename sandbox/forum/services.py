@@ -147,14 +147,7 @@ def _add_images(w: World, thread: Thread, reply: Reply | None, checked: list[upl
             PostImage(
                 thread_id=thread.id,
                 reply_id=reply.id if reply else None,
-                filename=image.filename,
-                content_type=image.content_type,
-                size=len(image.data),
-                width=image.width,
-                height=image.height,
-                sha256=image.sha256,
-                data=image.data,
-                created_at=w.now(),
+                **image.columns(w.now()),
             )
         )
     w.db.flush()

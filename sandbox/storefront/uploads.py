@@ -12,6 +12,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePosixPath
 
 from flask import Response
@@ -52,6 +53,19 @@ class CheckedImage:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+    def columns(self, now: datetime) -> dict:
+        """The columns every stored picture has (shop images, listing and forum pictures)."""
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": len(self.data),
+            "width": self.width,
+            "height": self.height,
+            "sha256": self.sha256,
+            "data": self.data,
+            "created_at": now,
+        }
 
 
 def _looks_like_svg(name: str, data: bytes) -> bool:
@@ -103,17 +117,7 @@ def store_image(w: World, shop_id: int, checked: CheckedImage) -> Image:
     same = w.db.scalars(select(Image).where(Image.shop_id == shop_id, Image.sha256 == digest)).first()
     if same is not None:
         return same
-    image = Image(
-        shop_id=shop_id,
-        filename=checked.filename,
-        content_type=checked.content_type,
-        size=len(checked.data),
-        width=checked.width,
-        height=checked.height,
-        sha256=digest,
-        data=checked.data,
-        created_at=w.now(),
-    )
+    image = Image(shop_id=shop_id, **checked.columns(w.now()))
     w.db.add(image)
     w.db.flush()
     return image
