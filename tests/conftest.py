@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from playwright.sync_api import expect
 
 # Control-plane logins in tests need no expensive hashing (set before sandbox is imported).
@@ -29,6 +30,11 @@ WORLD_PREFIX = f"t{os.getpid()}_"
 # The tests' assertions on pages wait up to 15 s (Playwright's default is 5 s): on a machine where every
 # worker runs a Chromium the same page can take seconds longer, and a right page must not fail.
 expect.set_options(timeout=15_000)
+
+# Hypothesis's per-example deadline (200 ms) measures the machine, not the code: with every core busy one
+# example of a fast function took 301 ms and failed the suite. Properties are checked, not timed.
+settings.register_profile("sandbox", deadline=None)
+settings.load_profile("sandbox")
 
 
 def make_app(data: Path, templates: Path, **extra):  # noqa: ANN003, ANN201
