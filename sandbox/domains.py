@@ -35,6 +35,9 @@ PACKAGES = (
     "sandbox.b2b",
     "sandbox.forum",
     "sandbox.marketing",
+    "sandbox.auction",
+    "sandbox.service",
+    "sandbox.analytics",
 )
 
 

@@ -22,7 +22,18 @@ from sandbox.worlds.base import Event, WorldMeta
 from sandbox.worlds.clock import WorldClock
 from sandbox.worlds.store import new_engine
 from sandbox.worlds.world import World
-from seed_data import b2b_seed, forum_seed, logistics_seed, marketing_seed, pki_seed, search_seed, web_seed
+from seed_data import (
+    analytics_seed,
+    auction_seed,
+    b2b_seed,
+    forum_seed,
+    logistics_seed,
+    marketing_seed,
+    pki_seed,
+    search_seed,
+    service_seed,
+    web_seed,
+)
 from seed_data.lists import BANKS, CATEGORIES, SELLING_POINTS, SHOP_SUFFIXES
 
 BASES = {"default"}
@@ -155,6 +166,9 @@ def populate(w: World, rng: random.Random, fake: Faker) -> None:
     web_seed.populate(w, seed)
     forum_seed.populate(w, seed)
     marketing_seed.populate(w, seed)
+    auction_seed.populate(w, seed)
+    service_seed.populate(w, seed)
+    analytics_seed.populate(w, seed)
     # Stock is moves in the warehouse: each SKU's quantity above arrives as its opening stock.
     logistics_seed.opening_stock(w, list(db.execute(select(Sku.code, Sku.quantity).order_by(Sku.id))))
     db.flush()

@@ -9,6 +9,8 @@ from typing import Any
 from sandbox.mail import services as mail
 from sandbox.worlds.world import World
 from seed_data import (
+    analytics_seed,
+    auction_seed,
     b2b_seed,
     bank_seed,
     forum_seed,
@@ -18,6 +20,7 @@ from seed_data import (
     marketing_seed,
     pki_seed,
     search_seed,
+    service_seed,
     shop_seed,
     web_seed,
 )
@@ -57,6 +60,9 @@ def make_identities(seed: int, accounts: list[dict[str, Any]]) -> list[dict[str,
         web_seed.identity_fields(seed, spec, out[-1])
         forum_seed.identity_fields(seed, spec, out[-1])
         marketing_seed.identity_fields(seed, spec, out[-1])
+        auction_seed.identity_fields(seed, spec, out[-1])
+        service_seed.identity_fields(seed, spec, out[-1])
+        analytics_seed.identity_fields(seed, spec, out[-1])
         if spec["role"] == "merchant":  # the candidate's own shop and its back office
             out[-1].update(shop_seed.merchant_fields(seed, out[-1]))
     return out
@@ -95,6 +101,9 @@ def apply_overlay(
     web_seed.overlay(w, identities, accounts, params)
     forum_seed.overlay(w, identities, accounts, params)
     marketing_seed.overlay(w, identities, accounts, params)
+    auction_seed.overlay(w, identities, accounts, params)
+    service_seed.overlay(w, identities, accounts, params)
+    analytics_seed.overlay(w, identities, accounts, params)
     search_seed.refresh(w)  # last: what the overlay published is searchable from the first page
 
 

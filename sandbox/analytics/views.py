@@ -1,0 +1,5 @@
+"""Pages of the analytics domain."""
+
+from flask import Blueprint
+
+bp = Blueprint("analytics", __name__, url_prefix="/analytics")

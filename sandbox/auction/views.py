@@ -1,0 +1,5 @@
+"""Pages of the auction domain."""
+
+from flask import Blueprint
+
+bp = Blueprint("auction", __name__, url_prefix="/auction")
