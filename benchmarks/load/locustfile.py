@@ -6,10 +6,10 @@ and the first desktop visit starts the attempt and its world), then works throug
 browser would: desktop, storefront, register, address, search, product page, cart, checkout, the
 payment platform's cashier (card payment), my orders, the answer sheet; then it keeps browsing. Think
 time is `between(1, 3)` seconds. Like the browser, every page with the countdown polls /exam/status
-every 20 s, and every recorded page sends its first snapshot to /replay/batch once loaded and what the
-candidate did on it (clicks, typing) when it is left (the countdown is not recorded, so an idle page
-sends nothing). Redirects are followed one request at a time, so each
-hop is its own sample under its route template.
+every 20 s, and every recorded page sends one batch to /replay/batch when it is left: its first snapshot
+and what the candidate did on it (clicks, typing). A page kept over 5 s (the recorder's cut) sends the
+snapshot then and the rest when left (the countdown is not recorded, so an idle page sends nothing).
+Redirects are followed one request at a time, so each hop is its own sample under its route template.
 
 Environment: LOAD_TICKETS (CSV ticket_no,password), LOAD_SAMPLES (where to write every request:
 t,method,name,ms,ok,error), LOAD_THINK ("1-3"), LOAD_BACKGROUND ("0": no countdown poll, no replay), LOAD_UNTIL_DONE ("1":
@@ -49,6 +49,7 @@ from pages import (
 REDIRECTS = (301, 302, 303, 307, 308)
 STATUS_POLL_SECONDS = 20.0  # static/js/shell.js
 REQUEST_TIMEOUT = 60.0
+REPLAY_CUT_SECONDS = 5.0  # static/js/recorder.js FLUSH_MS
 
 
 def _tickets() -> list[tuple[str, str]]:
@@ -266,6 +267,7 @@ class Candidate(FastHttpUser):
         self.token = ""
         self.replay_page = ""
         self.replay_seq = 0
+        self.replay_cut: gevent.Greenlet | None = None  # the page's first cut, while it has not come
         self.recording = False
         if POOL["next"] >= len(TICKETS):
             OUTCOMES["users_without_ticket"] += 1
@@ -358,8 +360,8 @@ class Candidate(FastHttpUser):
         self.token = csrf_token(body) or self.token
         if 'data-ingest-url="' in body and status == 200:
             self.recording = True
-            self.replay_page, self.replay_seq = secrets.token_hex(12), 1
-            gevent.spawn(self._replay_batch, True, self.replay_page, 0)  # sent once the page is idle
+            self.replay_page, self.replay_seq = secrets.token_hex(12), 0
+            self.replay_cut = gevent.spawn_later(REPLAY_CUT_SECONDS, self._first_cut, self.replay_page)
         return Page(status, body, urlsplit(url).path)
 
     def read(self, page: Page, reader, *args):  # noqa: ANN001, ANN201
@@ -392,22 +394,35 @@ class Candidate(FastHttpUser):
                 resp.success() if ok else resp.failure(f"status {resp.status_code}")
             gevent.sleep(STATUS_POLL_SECONDS)
 
-    def _leave_page(self) -> None:
-        """The page being left sends what the candidate did on it (the recorder's cut at pagehide)."""
-        if self.recording and self.replay_page and os.environ.get("LOAD_BACKGROUND", "1") != "0":
-            gevent.spawn(self._replay_batch, False, self.replay_page, self.replay_seq)
-            self.replay_seq += 1
+    def _first_cut(self, page: str) -> None:
+        """A page kept open past the recorder's first cut sends its snapshot then."""
+        if page == self.replay_page and self.replay_seq == 0:
+            self.replay_cut, self.replay_seq = None, 1  # on the wire now: leaving must not cut it off
+            self._replay_batch(True, False, page, 0)
 
-    def _replay_batch(self, snapshot: bool, page: str, seq: int) -> None:
+    def _leave_page(self) -> None:
+        """The page being left sends what the candidate did on it (the recorder's cut at pagehide),
+        with its first snapshot if that has not gone yet."""
+        if not (self.recording and self.replay_page and os.environ.get("LOAD_BACKGROUND", "1") != "0"):
+            return
+        snapshot = self.replay_seq == 0
+        if self.replay_cut is not None:
+            self.replay_cut.kill(block=False)
+            self.replay_cut = None
+        gevent.spawn(self._replay_batch, snapshot, True, self.replay_page, self.replay_seq)
+        self.replay_page, self.replay_seq = "", 0
+
+    def _replay_batch(self, snapshot: bool, actions: bool, page: str, seq: int) -> None:
         now = int(time.time() * 1000)
+        events_: list[dict] = []
         if snapshot:  # meta + full snapshot of the page (~30 KB of JSON, as slimmed rrweb pages are)
             nodes = [{"type": 3, "id": i, "textContent": secrets.token_hex(48)} for i in range(300)]
-            events_ = [
+            events_ += [
                 {"type": 4, "timestamp": now, "data": {"href": self.host, "width": 1280, "height": 900}},
                 {"type": 2, "timestamp": now, "data": {"node": {"type": 0, "childNodes": nodes, "id": 1}}},
             ]
-        else:  # a click and a few keystrokes
-            events_ = [
+        if actions:  # a click and a few keystrokes
+            events_ += [
                 {"type": 3, "timestamp": now - 300 * k, "data": {"source": 5, "text": "x" * k, "id": 40}}
                 for k in range(5)
             ] + [{"type": 3, "timestamp": now, "data": {"source": 2, "type": 2, "id": 41, "x": 10, "y": 20}}]

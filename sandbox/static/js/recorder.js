@@ -178,8 +178,10 @@
     emit: function (ev) {
       if (stopped) { return; }
       buffer.push(ev);
-      // A full snapshot goes at once: a page left within seconds still has its picture on the server.
-      if (ev.type === 2 || buffer.length >= MAX_EVENTS) { cut(); }
+      // A full snapshot waits for the next cut (every FLUSH_MS, or when the page is left, by keepalive
+      // request or beacon), so a page left within seconds sends one batch, not two: in an exam hall
+      // recording is then about one request per page.
+      if (buffer.length >= MAX_EVENTS) { cut(); }
       if (ev.type === 2 && !started) {
         state.snapshotAt = window.performance.now();
         window.setTimeout(onStarted, 0);
