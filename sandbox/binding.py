@@ -31,7 +31,7 @@ from sandbox.errors import DomainError, Forbidden
 from sandbox.runtime import runtime
 from sandbox.scenarios.versions import attempt_scenario
 from sandbox.worlds import npc
-from sandbox.worlds.store import open_world
+from sandbox.worlds.store import changed_rows, open_world
 from sandbox.worlds.world import READ_ONLY_MESSAGE, World
 
 log = logging.getLogger(__name__)
@@ -229,10 +229,8 @@ def _has_changes(w: World) -> bool:
     db = w.db
     if w.emitted or db.new or db.dirty or db.deleted:
         return True
-    try:  # flushed rows: SQLite counts them per connection (a world connection lives one unit of work)
-        return db.connection().connection.dbapi_connection.total_changes > 0
-    except AttributeError:
-        return True
+    changed = changed_rows(db.connection())  # flushed rows (SQLite)
+    return changed is None or changed > 0
 
 
 def _request_row(attempt: Attempt, response: Response, world_now: datetime | None) -> ActionLog:

@@ -27,8 +27,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, select
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from sandbox.worlds.base import WorldMeta
 from sandbox.worlds.clock import WorldClock
@@ -37,6 +38,11 @@ from sandbox.worlds.world import WRITE_LOCK, World
 _ENGINES: OrderedDict[str, Engine] = OrderedDict()
 _ENGINES_LOCK = threading.Lock()
 _ENGINE_CACHE_SIZE = 256
+# A cached world engine keeps this many SQLite connections open between requests (more are opened
+# when a candidate's requests overlap, and closed after use): a new connection re-reads the world's
+# schema, over a millisecond with its hundreds of tables and indexes, on every request.
+_POOLED_CONNECTIONS = 1
+_POOL_OVERFLOW = 8
 
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -55,6 +61,42 @@ def _begin(conn: Connection) -> None:
     one after the other: the second sees the first one's result instead of paying again.
     """
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_LOCK) else "BEGIN")
+    # SQLite counts changed rows per connection, and a pooled connection outlives the transaction.
+    conn.info[CHANGES_AT_BEGIN] = conn.connection.dbapi_connection.total_changes
+
+
+CHANGES_AT_BEGIN = "sandbox_changes_at_begin"
+
+
+def changed_rows(conn: Connection) -> int | None:
+    """Rows the connection's open transaction has written so far (SQLite), None where unknown."""
+    try:
+        total = conn.connection.dbapi_connection.total_changes
+    except AttributeError:
+        return None
+    return total - conn.info.get(CHANGES_AT_BEGIN, 0)
+
+
+def _file_id(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _pool_follows_file(engine: Engine, path: str) -> None:
+    """A pooled connection stays with its file: when the world at `path` was removed or replaced
+    (dropped, reset, re-created from a template) since the connection opened, it is not used again."""
+
+    @sa_event.listens_for(engine, "connect")
+    def _opened(_dbapi_conn: sqlite3.Connection, record: Any) -> None:
+        record.info["file"] = _file_id(path)
+
+    @sa_event.listens_for(engine, "checkout")
+    def _checked_out(_dbapi_conn: sqlite3.Connection, record: Any, _proxy: Any) -> None:
+        if record.info.get("file") != _file_id(path):
+            raise DisconnectionError("the world's file was replaced")  # the pool opens a new one
 
 
 def is_postgres(locator: Path | str) -> bool:
@@ -62,13 +104,24 @@ def is_postgres(locator: Path | str) -> bool:
     return str(locator).startswith("postgresql")
 
 
-def new_engine(locator: Path | str) -> Engine:
-    """A new engine for the world at `locator` (SQLite file or PostgreSQL URL), not cached."""
+def new_engine(locator: Path | str, *, pooled: bool = False) -> Engine:
+    """A new engine for the world at `locator` (SQLite file or PostgreSQL URL), not cached.
+
+    `pooled` (SQLite): keep a connection open between units of work (see engine_for)."""
     if is_postgres(locator):
         from sandbox.worlds.pgstore import world_engine
 
         return world_engine(str(locator))
-    engine = create_engine(f"sqlite:///{locator}", poolclass=NullPool)
+    if pooled:
+        engine = create_engine(
+            f"sqlite:///{locator}",
+            poolclass=QueuePool,
+            pool_size=_POOLED_CONNECTIONS,
+            max_overflow=_POOL_OVERFLOW,
+        )
+        _pool_follows_file(engine, str(locator))
+    else:
+        engine = create_engine(f"sqlite:///{locator}", poolclass=NullPool)
     sa_event.listen(engine, "connect", _sqlite_pragmas)
     sa_event.listen(engine, "begin", _begin)
     return engine
@@ -82,7 +135,7 @@ def engine_for(path: Path | str) -> Engine:
         if engine is not None:
             _ENGINES.move_to_end(key)
             return engine
-        engine = new_engine(key)
+        engine = new_engine(key, pooled=True)
         _ENGINES[key] = engine
         while len(_ENGINES) > _ENGINE_CACHE_SIZE:
             _ENGINES.popitem(last=False)[1].dispose()
