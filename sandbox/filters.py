@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from flask import Flask, g, session
-from flask_babel import gettext
+from babel.support import NullTranslations
+from flask import Flask, g, has_request_context, session
+from flask_babel import get_translations, gettext
 
 from sandbox.scenarios.loader import fmt_yuan
 
@@ -25,8 +26,31 @@ def localised(text: dict[str, str]) -> str:
     return (text.get("en") if select_locale() == "en" else None) or text["zh"]
 
 
+def request_translations() -> NullTranslations:
+    """The request's catalogue, looked up once per request: a page calls _() dozens of times, and
+    Flask-Babel finds the domain, the locale and the cache anew for each call."""
+    if not has_request_context():
+        return get_translations()
+    found = g.get("_translations")
+    if found is None:
+        found = g._translations = get_translations()
+    return found
+
+
+def _install_template_gettext(app: Flask) -> None:
+    """Templates' _(), gettext and ngettext as Flask-Babel installs them, on the request's catalogue."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and the globals templates use."""
+    _install_template_gettext(app)
     app.add_template_filter(fmt_yuan, "yuan")
     app.add_template_filter(fmt_time, "wtime")
     app.add_template_filter(lambda key: gettext(key), "t")
