@@ -37,7 +37,24 @@ from sandbox.worlds.world import WRITE_LOCK, World
 
 _ENGINES: OrderedDict[str, Engine] = OrderedDict()
 _ENGINES_LOCK = threading.Lock()
-_ENGINE_CACHE_SIZE = 256
+
+
+def _engine_cache_size() -> int:
+    """Worlds whose engine (and pooled connection) a process keeps: every candidate of a large hall,
+    as far as the process's file-descriptor limit allows (a connection holds one or two)."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, ValueError, OSError):
+        return 256
+    if soft == resource.RLIM_INFINITY:
+        return 1024
+    return max(64, min(1024, soft // 4))
+
+
+# With fewer, a hall's candidates take turns evicting each other (a process sees every candidate).
+_ENGINE_CACHE_SIZE = _engine_cache_size()
 # A cached world engine keeps this many SQLite connections open between requests (more are opened
 # when a candidate's requests overlap, and closed after use): a new connection re-reads the world's
 # schema, over a millisecond with its hundreds of tables and indexes, on every request.
