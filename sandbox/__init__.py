@@ -9,6 +9,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from sandbox import config as config_module
+from sandbox import secrets_hashing
 from sandbox.runtime import Runtime
 
 csrf = CSRFProtect()
@@ -31,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for key in ("INSTANCE_DIR", "DATA_DIR"):
         app.config[key].mkdir(parents=True, exist_ok=True)
 
+    secrets_hashing.share_slots(app.config["DATA_DIR"])  # gunicorn's workers share the data folder
     rt = Runtime(app.config)
     rt.app = app
     rt.control.create_all()
