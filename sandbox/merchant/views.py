@@ -60,8 +60,10 @@ def seller_required(view=None, *, shop: bool = True):  # noqa: ANN001, ANN201
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside the seller centre or its marketing mail (no open redirect)."""
-    if target and target.startswith(("/seller/", "/marketing/")) and not target.startswith("//"):
+    """Only a path inside the seller centre or the seller's apps beside it: marketing mail, customer
+    service, analytics (no open redirect)."""
+    seller_apps = ("/seller/", "/marketing/", "/service/", "/analytics/")
+    if target and target.startswith(seller_apps) and not target.startswith("//"):
         return target
     return url_for("merchant.home")
 
