@@ -145,3 +145,118 @@ def test_after_the_trade_closes_unpaid_a_new_request_is_signed(w) -> None:  # no
         trade = gateway.create_trade(w, second)
         gateway.pay_with_card(w, trade, card(w).number, "135790", None)
     assert lot.status == LotStatus.PAID
+
+
+def two_bidders_lot(w):  # noqa: ANN001, ANN201
+    """A lot won by 买家小林 (max ¥200) over 次高小王 (max ¥180); reserve ¥150."""
+    seller = services.open_member(w, login="seller3@mail.sim", nickname="卖家老周", password=None)
+    buyer = services.open_member(w, login="buyer@mail.sim", nickname="买家小林", password=None)
+    second = services.open_member(w, login="second@mail.sim", nickname="次高小王", password=None)
+    form = services.LotForm(
+        title="九成新 相机",
+        category="digital",
+        condition="good",
+        start_price=10000,
+        increment=1000,
+        reserve_price=15000,
+        days=1,
+    )
+    lot = services.list_lot(w, seller, form)
+    services.place_bid(w, second, lot, 18000)
+    services.place_bid(w, buyer, lot, 20000)
+    with w.at(lot.ends_at):
+        services.close_lot(w, lot)
+    assert lot.winner_id == buyer.id and lot.final_price == 19000
+    assert lot.pay_by == lot.closed_at + services.PAY_WITHIN
+    return lot, buyer, second, seller
+
+
+def test_an_unpaid_deal_lapses_at_its_deadline_and_goes_to_the_next_bidder(w) -> None:  # noqa: ANN001
+    lot, buyer, second, seller = two_bidders_lot(w)
+    with w.at(lot.pay_by - timedelta(minutes=1)):
+        assert not services.lapse_unpaid(w, lot)  # not yet
+        with pytest.raises(Conflict):  # only a lapsed deal can go to the next bidder
+            services.offer_to_next_bidder(w, seller, lot)
+    with w.at(lot.pay_by):
+        assert services.lapse_unpaid(w, lot)
+        assert lot.status == LotStatus.LAPSED
+        with pytest.raises(Conflict):  # too late to pay
+            payments.payment_request(w, buyer, lot)
+        with pytest.raises(Forbidden):
+            services.offer_to_next_bidder(w, buyer, lot)
+        assert services.next_bidder(lot) == (second, 18000)
+        assert services.offer_to_next_bidder(w, seller, lot) == second
+    assert lot.status == LotStatus.WON and lot.winner_id == second.id and lot.final_price == 18000
+    assert lot.passed_over == [buyer.id] and lot.pay_by > lot.closed_at + services.PAY_WITHIN
+    with pytest.raises(Forbidden):  # the passed-over buyer can no longer pay
+        payments.payment_request(w, buyer, lot)
+    trade = gateway.create_trade(w, payments.payment_request(w, second, lot))
+    gateway.pay_with_card(w, trade, card(w).number, "135790", None)
+    assert lot.status == LotStatus.PAID
+    escrow = bank.find_account(w, payments.ESCROW_ACCOUNT_NO)
+    assert bank.balance(w, escrow) == 18000  # the second buyer's maximum, nothing from the first
+    assert [e.payload["buyer"] for e in w.events("auction.second_chance")] == ["second@mail.sim"]
+
+
+def test_the_deadline_runs_on_the_world_clock_and_waits_for_a_payment_under_way(w) -> None:  # noqa: ANN001
+    lot, buyer, _, _ = two_bidders_lot(w)
+    with w.at(lot.pay_by - timedelta(minutes=5)):  # at the cashier at the last moment
+        gateway.create_trade(w, payments.payment_request(w, buyer, lot))
+    with w.at(lot.pay_by):
+        assert npc_run(w) and lot.status == LotStatus.WON  # the trade is still open: wait for it
+    with w.at(lot.pay_by + timedelta(minutes=40)):
+        npc_run(w)
+        assert lot.status == LotStatus.LAPSED  # the trade closed unpaid, then the deal lapsed
+    assert len(w.events("auction.payment_lapsed")) == 1
+
+
+def test_a_payment_made_before_the_deadline_is_kept(w) -> None:  # noqa: ANN001
+    lot, buyer, _, seller = two_bidders_lot(w)
+    monkey_down = dict(notify._RECEIVERS)
+    notify._RECEIVERS[payments.NOTIFY_PATH] = lambda *_: "fail"  # the notification never arrives
+    try:
+        trade = gateway.create_trade(w, payments.payment_request(w, buyer, lot))
+        gateway.pay_with_card(w, trade, card(w).number, "135790", None)
+    finally:
+        notify._RECEIVERS.clear()
+        notify._RECEIVERS.update(monkey_down)
+    assert lot.status == LotStatus.WON
+    with w.at(lot.pay_by):
+        assert not services.lapse_unpaid(w, lot)  # the site asks the platform first
+    assert lot.status == LotStatus.PAID
+    with pytest.raises(Conflict):
+        services.offer_to_next_bidder(w, seller, lot)
+
+
+def test_no_next_bidder_below_the_reserve(w) -> None:  # noqa: ANN001
+    seller = services.open_member(w, login="seller4@mail.sim", nickname="卖家", password=None)
+    buyer = services.open_member(w, login="b4@mail.sim", nickname="买家甲", password=None)
+    low = services.open_member(w, login="b5@mail.sim", nickname="买家乙", password=None)
+    form = services.LotForm(
+        title="全新 台灯",
+        category="home",
+        condition="new",
+        start_price=5000,
+        increment=500,
+        reserve_price=9000,
+        days=1,
+    )
+    lot = services.list_lot(w, seller, form)
+    services.place_bid(w, low, lot, 7000)
+    services.place_bid(w, buyer, lot, 10000)
+    with w.at(lot.ends_at):
+        services.close_lot(w, lot)
+    with w.at(lot.pay_by):
+        services.lapse_unpaid(w, lot)
+        assert services.next_bidder(lot) is None
+        with pytest.raises(Conflict):
+            services.offer_to_next_bidder(w, seller, lot)
+    assert lot.status == LotStatus.LAPSED and lot.winner_id == buyer.id
+
+
+def npc_run(w) -> bool:  # noqa: ANN001
+    """Run what the world scheduled up to now (the runner every request touches)."""
+    from sandbox.worlds import npc
+
+    npc.run_due(w, [])
+    return True

@@ -195,6 +195,43 @@ def test_transfer_to_aftersales_links_an_order_of_the_shop(w, shop) -> None:  # 
     assert conv.outcome == Outcome.REFUND_HANDLED and texts(conv)[-1].startswith("收到")
 
 
+def test_a_transferred_chat_becomes_the_buyers_aftersales_request_in_the_order(w, shop) -> None:  # noqa: ANN001
+    from sandbox.orders.aftersales_models import AfterSale
+    from sandbox.orders.models import OrderLine, PaymentStatus
+    from sandbox.storefront.models import Sku
+
+    order = place(w, shop, "SV0003")
+    order.payment_status = PaymentStatus.PAID  # paid, with its goods: open to after-sales
+    sku = w.db.scalars(select(Sku).order_by(Sku.id)).first()
+    w.db.add(
+        OrderLine(
+            order_id=order.id,
+            sku_id=sku.id,
+            sku_code=sku.code,
+            product_name="保温杯",
+            options_label="",
+            unit_price_fen=5900,
+            quantity=1,
+        )
+    )
+    w.db.flush()
+    unpaid = place(w, shop, "SV0004")
+    conv = services.open_conversation(w, shop, "refund", "木子李", order.number)
+    services.transfer(w, conv, shop, order.number, "收到破损")
+    later(w)
+    (request,) = w.db.scalars(select(AfterSale).where(AfterSale.order_id == order.id)).all()
+    assert (request.kind, request.reason, request.amount_fen) == ("refund_only", "damaged", 5900)
+    assert "收到破损" in request.detail
+    assert [e.payload["aftersale"] for e in w.events("service.aftersale_filed")] == [request.number]
+    # An order not open to after-sales (unpaid): the buyer's request is refused, the chat stays transferred.
+    other = services.open_conversation(w, shop, "late_parcel", "阿杰", unpaid.number)
+    services.transfer(w, other, shop, unpaid.number, "")
+    later(w)
+    assert not w.db.scalars(select(AfterSale).where(AfterSale.order_id == unpaid.id)).all()
+    assert other.status == ConversationStatus.AFTERSALES
+    assert any(e.payload.get("action") == services.AFTERSALE_STEP for e in w.events("npc.skipped"))
+
+
 def test_quick_replies(w, shop) -> None:  # noqa: ANN001
     q = services.save_quick_reply(w, shop, "发货", "付款后24小时内发货")
     assert services.quick_replies(w, shop) == [q]

@@ -22,6 +22,7 @@ class LotStatus:
     PAID = "paid"  # 已付款: the buyer paid through 云鹊支付 (into the site's escrow account)
     SHIPPED = "shipped"  # 已发货: the seller gave the carrier and waybill number
     COMPLETED = "completed"  # 已完成: the buyer confirmed receipt
+    LAPSED = "lapsed"  # 买家未按时付款: the deal lapsed; the seller may offer the lot to the next bidder
 
 
 STATUS_LABELS = {
@@ -32,6 +33,7 @@ STATUS_LABELS = {
     LotStatus.PAID: N_("已付款"),
     LotStatus.SHIPPED: N_("已发货"),
     LotStatus.COMPLETED: N_("已完成"),
+    LotStatus.LAPSED: N_("买家未按时付款"),
 }
 SOLD = (LotStatus.WON, LotStatus.BOUGHT, LotStatus.PAID, LotStatus.SHIPPED, LotStatus.COMPLETED)
 UNPAID = (LotStatus.WON, LotStatus.BOUGHT)  # a deal: the two sides may rate each other
@@ -101,6 +103,8 @@ class Lot(WorldBase):
     payment_request: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     trade_no: Mapped[str] = mapped_column(String(64), default="")
     paid_at: Mapped[datetime | None] = mapped_column(DateTime)
+    pay_by: Mapped[datetime | None] = mapped_column(DateTime)  # the winner pays by then, or the deal lapses
+    passed_over: Mapped[list[int]] = mapped_column(JSON, default=list)  # earlier winners who did not pay
     carrier: Mapped[str] = mapped_column(String(20), default="")
     waybill_no: Mapped[str] = mapped_column(String(40), default="")
     shipped_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -105,6 +105,8 @@ def payment_request(w: World, member: AuctionMember, lot: Lot) -> dict[str, str]
         raise Forbidden(N_("只有买家可以为该拍品付款"))
     if lot.status == LotStatus.PAID:
         raise Conflict(N_("该拍品已付款"))
+    if lot.status == LotStatus.LAPSED:
+        raise Conflict(N_("已超过付款期限，这笔交易已取消"))
     if lot.status not in UNPAID:
         raise Conflict(N_("该拍品当前不能付款"))
     conf = setup(w)
@@ -206,6 +208,14 @@ def confirm_by_query(w: World, lot: Lot) -> bool:
     except DomainError:
         return False
     return _mark_paid(w, lot, str(answer.get("trade_no", "")), "query") or lot.status == LotStatus.PAID
+
+
+def trade_waiting(w: World, lot: Lot) -> bool:
+    """Whether the lot's current trade is still open at the cashier (it closes unpaid after 30 minutes)."""
+    conf = w.db.scalars(select(PaySetup)).first()
+    if conf is None or not lot.payment_request:
+        return False
+    return _query(w, conf, lot).get("trade_status") == "WAIT_BUYER_PAY"
 
 
 def lot_for_return(w: World, number: str) -> Lot:

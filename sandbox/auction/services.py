@@ -21,14 +21,16 @@ confirms receipt. The ratings after a deal are in auction/ratings.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from sandbox.auction import payments
 from sandbox.auction.models import (
     CATEGORIES,
     CONDITIONS,
     SHIPPING,
+    UNPAID,
     AuctionMember,
     Bid,
     Lot,
@@ -47,6 +49,9 @@ MIN_DAYS, MAX_DAYS = 1, 7
 MAX_PRICE = 10_000_000 * 100  # fen
 MAX_IMAGES = 3
 CLOSE_STEP = "auction.close_lot"
+PAY_WITHIN = timedelta(days=3)  # 拍下后 72 小时内付款
+LAPSE_STEP = "auction.payment_due"
+TRADE_TIMEOUT = timedelta(minutes=31)  # a trade at the cashier closes unpaid after 30 minutes
 
 
 class LotInvalid(DomainError):
@@ -378,6 +383,7 @@ def buy_now(w: World, buyer: AuctionMember | None, lot: Lot) -> None:
     lot.winner = buyer
     lot.final_price = lot.buy_now_price
     lot.closed_at = w.now()
+    _await_payment(w, lot, lot.closed_at)
     w.emit("auction.bought_now", lot_id=lot.id, buyer=buyer.login, price=lot.buy_now_price)
     w.db.flush()
 
@@ -396,15 +402,90 @@ def close_lot(w: World, lot: Lot) -> bool:
         lot.status = LotStatus.WON
         lot.winner = lot.leader
         lot.final_price = lot.current_price
+        _await_payment(w, lot, lot.closed_at)
         w.emit(
             "auction.closed",
             lot_id=lot.id,
             outcome="won",
             winner=lot.leader.login,
             price=lot.current_price,
+            pay_by=lot.pay_by.isoformat(),
         )
     w.db.flush()
     return True
+
+
+# --- the payment deadline and the offer to the next bidder ---------------------------------------
+
+
+def _await_payment(w: World, lot: Lot, since: datetime) -> None:
+    """The winner has PAY_WITHIN to pay; the site checks at the deadline (on the world clock)."""
+    lot.pay_by = since + PAY_WITHIN
+    w.db.flush()
+    schedule(w, lot.pay_by, LAPSE_STEP, lot=lot.id)
+
+
+def lapse_unpaid(w: World, lot: Lot) -> bool:
+    """At the payment deadline a deal still unpaid lapses (买家未按时付款). A payment under way is
+    waited for first: the site asks the platform, records a payment made, and looks again once a
+    trade still open at the cashier has closed. True if the deal lapsed now."""
+    if lot.status not in UNPAID or lot.pay_by is None or w.now() < lot.pay_by:
+        return False
+    if lot.payment_request:
+        if payments.confirm_by_query(w, lot):
+            return False
+        if payments.trade_waiting(w, lot):
+            schedule(w, w.now() + TRADE_TIMEOUT, LAPSE_STEP, lot=lot.id)
+            return False
+    lot.status = LotStatus.LAPSED
+    w.emit(
+        "auction.payment_lapsed",
+        lot_id=lot.id,
+        buyer=lot.winner.login if lot.winner else None,
+        pay_by=lot.pay_by.isoformat(),
+    )
+    w.db.flush()
+    return True
+
+
+def next_bidder(lot: Lot) -> tuple[AuctionMember, int] | None:
+    """The best bidder who has not had the lot yet, with their maximum, if it reaches the reserve."""
+    left_out = {lot.winner_id, *(lot.passed_over or [])}
+    for top, _first, bid in _standings(lot):
+        if bid.bidder_id in left_out:
+            continue
+        if lot.reserve_price is not None and top < lot.reserve_price:
+            return None
+        return bid.bidder, top
+    return None
+
+
+def offer_to_next_bidder(w: World, seller: AuctionMember, lot: Lot) -> AuctionMember:
+    """After a lapsed deal the seller offers the lot to the next bidder, at that bidder's own maximum
+    (what they said they would pay); the new winner has PAY_WITHIN to pay."""
+    if lot.seller_id != seller.id:
+        raise Forbidden(N_("只有卖家可以把拍品转给次高出价者"))
+    if lot.status != LotStatus.LAPSED:
+        raise Conflict(N_("只有买家未按时付款的拍品才能转给次高出价者"))
+    found = next_bidder(lot)
+    if found is None:
+        raise Conflict(N_("没有其他出价达到保留价的买家"))
+    bidder, price = found
+    before = lot.winner.login if lot.winner else None
+    lot.passed_over = [*(lot.passed_over or []), lot.winner_id]
+    lot.winner, lot.final_price, lot.status = bidder, price, LotStatus.WON
+    _await_payment(w, lot, w.now())
+    w.emit(
+        "auction.second_chance",
+        lot_id=lot.id,
+        seller=seller.login,
+        buyer=bidder.login,
+        price=price,
+        passed_over=before,
+        pay_by=lot.pay_by.isoformat(),
+    )
+    w.db.flush()
+    return bidder
 
 
 def close_due(w: World) -> int:
@@ -467,6 +548,14 @@ def bid_lots_of(w: World, member: AuctionMember) -> list[Lot]:
 def won_lots(w: World, member: AuctionMember) -> list[Lot]:
     """The lots the member won or bought, newest first."""
     return list(w.db.scalars(select(Lot).where(Lot.winner_id == member.id).order_by(Lot.id.desc())))
+
+
+@npc_action(LAPSE_STEP, for_rules=False)
+def _lapse_step(w: World, args: dict, trigger: Event | None) -> None:
+    """The payment deadline of one lot (nothing if it was paid, or the deadline moved)."""
+    lot = w.db.get(Lot, args.get("lot")) if isinstance(args.get("lot"), int) else None
+    if lot is not None:
+        lapse_unpaid(w, lot)
 
 
 @npc_action(CLOSE_STEP, for_rules=False)

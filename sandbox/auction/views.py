@@ -11,7 +11,15 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from sandbox.auction import payments, ratings, services
-from sandbox.auction.models import CATEGORIES, CONDITIONS, SCORES, SHIPPING, STATUS_LABELS, AuctionMember
+from sandbox.auction.models import (
+    CATEGORIES,
+    CONDITIONS,
+    SCORES,
+    SHIPPING,
+    STATUS_LABELS,
+    AuctionMember,
+    LotStatus,
+)
 from sandbox.binding import current_world, done, refused, session_world, set_session_world
 from sandbox.errors import DomainError
 from sandbox.parsing import parse_yuan
@@ -108,6 +116,7 @@ def _lot_page(lot_id: int, status: int = 200, **extra: object):  # noqa: ANN202
         ratings=ratings.ratings_on(w, lot),
         seller_rep=ratings.reputation(w, lot.seller),
         amount_due=payments.amount_due(lot),
+        next_bidder=services.next_bidder(lot) if lot.status == LotStatus.LAPSED else None,
         **extra,
     )
     return page, status
@@ -163,6 +172,20 @@ def pay(lot_id: int):
         return _lot_page(lot_id, exc.status, error=refused(exc))
     done(gettext("正在前往支付平台…"), "info")
     return render_template("auction/to_platform.html", params=params, gateway_url=payments.GATEWAY_URL)
+
+
+@bp.post("/lot/<int:lot_id>/offer-next")
+@member_required
+def offer_next(lot_id: int):
+    """After a lapsed deal, the seller offers the lot to the next bidder at that bidder's maximum."""
+    w = current_world()
+    found = services.get_lot(w, lot_id)
+    try:
+        buyer = services.offer_to_next_bidder(w, g.member, found)
+    except DomainError as exc:
+        return _lot_page(lot_id, exc.status, error=refused(exc))
+    done(gettext("已转给次高出价者 %(name)s，等待其付款", name=services.mask(buyer.nickname)))
+    return redirect(url_for("auction.lot", lot_id=lot_id))
 
 
 @bp.post("/lot/<int:lot_id>/ship")

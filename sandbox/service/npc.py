@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from sandbox.errors import N_, DomainError
+from sandbox.orders import aftersales
+from sandbox.orders.aftersales_models import AfterSaleKind
 from sandbox.orders.models import Order
 from sandbox.service import services
 from sandbox.service.models import Conversation
@@ -64,3 +66,41 @@ def buyer_replies(w: World, args: dict[str, Any], trigger: Event | None) -> None
     if conv is None:
         raise DomainError(N_("会话不存在"))
     services.buyer_answers(w, conv, str(args.get("mode") or "answer"))
+
+
+# What the buyer of a transferred chat asks the after-sales desk for, by script (else: refund only, 其他).
+AFTERSALE_REQUESTS = {
+    "refund": (AfterSaleKind.REFUND_ONLY, "damaged"),
+    "late_parcel": (AfterSaleKind.REFUND_ONLY, "not_received"),
+    "size": (AfterSaleKind.RETURN_REFUND, "wrong_size"),
+}
+
+
+@npc_action(services.AFTERSALE_STEP, for_rules=False)
+def buyer_files_aftersale(w: World, args: dict[str, Any], trigger: Event | None) -> None:
+    """The buyer of a chat transferred to after-sales files the request in the order (a script may say
+    what: `aftersale: {kind, reason}`); an order not open to after-sales is skipped with its reason."""
+    conv = (
+        w.db.get(Conversation, args.get("conversation"))
+        if isinstance(args.get("conversation"), int)
+        else None
+    )
+    if conv is None or not conv.aftersales_order:
+        raise DomainError(N_("会话不存在"))
+    order = w.db.scalars(
+        select(Order).where(Order.number == conv.aftersales_order, Order.shop_id == conv.shop_id)
+    ).first()
+    if order is None:
+        raise DomainError(N_("本店没有订单 %(number)s"), number=conv.aftersales_order)
+    kind, reason = AFTERSALE_REQUESTS.get(conv.script_id, (AfterSaleKind.REFUND_ONLY, "other"))
+    wanted = conv.script.get("aftersale") or {}
+    kind, reason = str(wanted.get("kind", kind)), str(wanted.get("reason", reason))
+    request = aftersales.request(
+        w,
+        order,
+        kind=kind,
+        reason=reason,
+        detail=f"客服会话转售后：{conv.aftersales_note}"[:500],
+        amount=min(order.goods_total_fen - order.discount_fen, order.refundable_fen),
+    )
+    w.emit("service.aftersale_filed", conversation=conv.id, order=order.number, aftersale=request.number)

@@ -34,6 +34,8 @@ from sandbox.worlds.npc import schedule
 from sandbox.worlds.world import World
 
 BUYER_STEP = "service.buyer_replies"
+AFTERSALE_STEP = "service.buyer_files_aftersale"
+AFTERSALE_DELAY = timedelta(seconds=30)  # the buyer files the request in the order half a minute later
 MAX_REPLY = 500
 MAX_TITLE = 20
 MAX_NOTE = 200
@@ -295,6 +297,11 @@ def transfer(w: World, conv: Conversation, shop: Shop, order_number: str, note: 
     _say(w, conv, Sender.SYSTEM, f"已转售后处理，订单 {order.number}")
     w.db.flush()
     w.emit("service.transferred", conversation=conv.id, order=order.number, note=note, script=conv.script_id)
+    from sandbox.service import npc  # noqa: F401  (registers the buyer's after-sales step)
+
+    # The after-sales desk takes it from here: the buyer files the request in the order, where the
+    # seller centre's 售后 pages handle it like any other.
+    schedule(w, w.now() + AFTERSALE_DELAY, AFTERSALE_STEP, conversation=conv.id)
     if conv.outcome == Outcome.NONE and conv.script.get("transfer"):
         _schedule_buyer(w, conv, "transfer")
 
